@@ -1,0 +1,47 @@
+# NovaDesk: `make run` starts the portal with demo data and a worker; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format messages install migrate seed worker web clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# German catalogs are compiled here, from the .po files kept in the repository.
+messages: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d locale -D django
+
+migrate: install messages
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo "Portal on http://127.0.0.1:8000/ with a Celery worker and beat; Ctrl-C stops both."
+	$(BIN)/honcho start -f Procfile.dev
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install messages lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/celery-broker var/cache var/test-novadesk.sqlite3 test-artifacts

@@ -1,0 +1,100 @@
+"""Load the demo data `make run` shows: products, accounts for each role, a Premium plan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from entitlements import services as entitlement_services
+from entitlements.models import Entitlement, Product, SupportKind
+
+DEMO_PASSWORD = "novadesk-demo"  # noqa: S105 - printed on purpose, demo accounts only
+
+ACCOUNTS = [
+    # email, name, role, extra fields
+    ("admin@novadesk.test", "Ada Admin", "staff admin", {"is_staff": True, "is_superuser": True}),
+    (
+        "engineer.us@novadesk.test",
+        "Sam Carter",
+        "support engineer, US team",
+        {"is_staff": True, "country": "US", "language": "en", "support_team_override": "us"},
+    ),
+    (
+        "engineer.de@novadesk.test",
+        "Jonas Weber",
+        "support engineer, Germany team",
+        {"is_staff": True, "country": "DE", "language": "de", "support_team_override": "de"},
+    ),
+    (
+        "premium@example.com",
+        "Paula Premium",
+        "customer with Premium Support for Professional",
+        {"country": "US", "language": "en"},
+    ),
+    (
+        "nosupport@example.com",
+        "Nick Nosupport",
+        "customer without any support",
+        {"country": "DE", "language": "de"},
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo products and accounts (safe to run again)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        added = entitlement_services.catalogue_load()
+        users = {email: self._account(email, name, extra) for email, name, _role, extra in ACCOUNTS}
+        self._premium_plan(users["premium@example.com"])
+        self._engineer_permissions([u for u in users.values() if u.is_staff and not u.is_superuser])
+
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
+        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password '{DEMO_PASSWORD}':")
+        for email, _name, role, _extra in ACCOUNTS:
+            self.stdout.write(f"  {email:<28} {role}")
+
+    def _account(self, email: str, name: str, extra: dict):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(email=email, defaults={"name": name, **extra})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _premium_plan(self, customer) -> None:
+        product = Product.objects.get(code="professional")
+        if Entitlement.objects.filter(
+            customer=customer, product=product, kind=SupportKind.PREMIUM
+        ).exists():
+            return
+        starts = timezone.now() - timedelta(days=60)
+        entitlement_services.entitlement_grant(
+            customer=customer,
+            product=product,
+            kind=SupportKind.PREMIUM,
+            starts_at=starts,
+            ends_at=starts + timedelta(days=365),
+            source="CB-100001",
+        )
+
+    def _engineer_permissions(self, engineers) -> None:
+        from django.contrib.auth.models import Group, Permission
+
+        group, _created = Group.objects.get_or_create(name="Support engineers")
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["tickets", "entitlements", "surveys", "core"]
+            )
+        )
+        for engineer in engineers:
+            engineer.groups.add(group)

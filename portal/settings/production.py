@@ -1,0 +1,33 @@
+"""Production: every secret from the environment, HTTPS only, Redis and PostgreSQL required."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.base import DATABASES, REDIS_URL
+from portal.settings.env import bool_from_env, int_from_env, list_from_env, required
+
+DEBUG = False
+SECRET_KEY = required("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = list_from_env("DJANGO_ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the public host names in production")
+CSRF_TRUSTED_ORIGINS = list_from_env("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+required("DATABASE_URL")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
+if not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache)")
+EMAIL_BACKEND = required("EMAIL_BACKEND")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = bool_from_env("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int_from_env("DJANGO_SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -1,0 +1,19 @@
+"""The test suite: a fast hasher, and e-mail captured by anymail's test backend."""
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.base import DATABASES, VAR_DIR
+from portal.settings.env import env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="portal.core.mail_backends.RecordingTestBackend")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so a worker process started by a test sees the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-novadesk.sqlite3")}
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TEST_MAIL_RECORD_DIR = env.str("TEST_MAIL_RECORD_DIR", default="")
+TEST_MAIL_DELAY_SECONDS = env.float("TEST_MAIL_DELAY_SECONDS", default=0)

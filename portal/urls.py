@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from portal.core import views as core_views
+
+admin.site.site_header = "NovaDesk"
+admin.site.site_title = "NovaDesk"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("portal.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("portal.api", "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
