@@ -17,3 +17,13 @@ STORAGES = {
 }
 TEST_MAIL_RECORD_DIR = env.str("TEST_MAIL_RECORD_DIR", default="")
 TEST_MAIL_DELAY_SECONDS = env.float("TEST_MAIL_DELAY_SECONDS", default=0)
+if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
+    # Keep the suite's queue apart from the one `make run` uses.
+    _broker_dir = VAR_DIR / "test-celery-broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }

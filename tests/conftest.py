@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from tests.factories import PASSWORD, UserFactory
+
+
+def pytest_configure(config) -> None:
+    # CI must exercise the real services; a missing variable there is a broken pipeline.
+    if os.environ.get("CI") and not (
+        os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")
+    ):
+        raise pytest.UsageError("CI runs need DATABASE_URL and REDIS_URL (PostgreSQL and Redis)")
+
+
+@pytest.fixture(autouse=True)
+def _clean_mail_outbox(settings) -> None:
+    from django.core import mail
+
+    mail.outbox = []
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(email="paula@example.com", name="Paula Premium")
+
+
+@pytest.fixture
+def customer_client(client, customer):
+    client.force_login(customer)
+    return client
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
