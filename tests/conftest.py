@@ -42,3 +42,11 @@ def customer_client(client, customer):
 @pytest.fixture
 def on_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Rate limits live in the cache; every test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
 from portal.core import services as outbox
 
 
+def portal_site() -> SimpleNamespace:
+    """What allauth's mail templates call the site: the portal's name and public host."""
+    return SimpleNamespace(name="NovaDesk", domain=urlsplit(settings.SITE_URL).netloc)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render allauth's mail in the recipient's language and put it in the outbox."""
         user = get_user_model().objects.filter(email__iexact=email).only("language").first()
         language = user.language if user else translation.get_language()
+        context = {"email": email, "current_site": portal_site(), **context}
         with translation.override(language):
             message = self.render_mail(template_prefix, email, context)
         html = next(

@@ -21,7 +21,7 @@ def is_set(name: str) -> bool:
     return bool(os.environ.get(name, "").strip())
 
 
-def database_from_env(name: str = "DATABASE_URL", *, default_sqlite: Path) -> dict:
+def database_from_env(*, default_sqlite: Path, name: str = "DATABASE_URL") -> dict:
     """Return Django's DATABASES entry for ``name``, or the embedded SQLite file when unset."""
     if not is_set(name):
         return {

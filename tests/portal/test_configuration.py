@@ -1,0 +1,102 @@
+"""Configuration: bad values stop start-up naming the variable; production passes --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.settings import env as settings_env
+from tests.workers import ROOT
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+    "DJANGO_SECRET_KEY": "k3y-" + "x7Q9z!pL2v#R8mW4tY6uB1nC5eD0fG3hJ" * 2,
+    "DJANGO_ALLOWED_HOSTS": "support.example.com",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://support.example.com",
+    "DATABASE_URL": "postgres://novadesk:secret@db.internal:5432/novadesk",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+    "ANYMAIL_POSTMARK_SERVER_TOKEN": "server-token",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.pop("DATABASE_URL", None)
+    clean.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("mysql://root@localhost/novadesk", "DATABASE_URL is not a usable database URL"),
+        ("postgres://user@:5432/", "DATABASE_URL must name a host and a database"),
+        ("postgres://user@db:port/novadesk", "DATABASE_URL has an invalid port"),
+        ("not a url at all", "DATABASE_URL is not a usable database URL"),
+    ],
+)
+def test_malformed_database_url_is_refused_naming_the_variable(url, complaint, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    with pytest.raises(ImproperlyConfigured, match=complaint):
+        settings_env.database_from_env(default_sqlite=ROOT / "unused.sqlite3")
+
+
+def test_start_up_stops_with_a_clear_message_on_a_malformed_database_url():
+    result = manage("check", DATABASE_URL="postgresql//missing-colon")
+
+    assert result.returncode != 0
+    assert "Configuration error: DATABASE_URL is not a usable database URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_start_up_stops_on_a_malformed_redis_url():
+    result = manage("check", REDIS_URL="http://127.0.0.1:6379")
+
+    assert result.returncode != 0
+    assert "REDIS_URL is not a usable Redis URL" in result.stderr
+
+
+def test_production_passes_the_deployment_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOWED_HOSTS"]
+)
+def test_production_refuses_to_start_without_a_required_variable(missing):
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_hashes_passwords_with_argon2_and_sends_a_csp():
+    code = (
+        "from django.conf import settings;"
+        "print(settings.PASSWORD_HASHERS[0]);"
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src'])"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "Argon2PasswordHasher" in result.stdout
+    assert "'self'" in result.stdout
