@@ -9,15 +9,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1
 
 # The application runs as an unprivileged user; the code itself stays owned by root (read-only).
+# It has a home of its own: gunicorn puts its control socket in $HOME/.gunicorn/.
 RUN groupadd --system novadesk \
-    && useradd --system --gid novadesk --home-dir /app --no-create-home --shell /usr/sbin/nologin novadesk
+    && useradd --system --gid novadesk --create-home --home-dir /home/novadesk \
+        --shell /usr/sbin/nologin novadesk
 
 WORKDIR /app
 
 # Dependencies first, so this layer is reused while only the source changes. setuptools is
 # configured with `packages = []`, so `pip install .` installs [project].dependencies only.
-# README.m[d]: the glob lets the build go on while the README (named in pyproject.toml) is absent.
-COPY pyproject.toml README.m[d] ./
+COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir . \
     && rm -rf build ./*.egg-info
 
@@ -31,6 +32,7 @@ RUN pybabel compile -d locale -D django
 RUN DJANGO_SETTINGS_MODULE=portal.settings.production \
     DJANGO_SECRET_KEY=build-only \
     DJANGO_ALLOWED_HOSTS=build \
+    SITE_URL=https://build.invalid \
     DATABASE_URL=postgres://build@localhost/build \
     REDIS_URL=redis://localhost:6379/0 \
     EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \

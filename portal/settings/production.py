@@ -18,6 +18,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache)")
 EMAIL_BACKEND = required("EMAIL_BACKEND")
+# Links in e-mails point here; allauth takes http or https from it (see base settings).
+SITE_URL = required("SITE_URL").rstrip("/")
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = bool_from_env("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -26,7 +29,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

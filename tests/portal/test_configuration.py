@@ -17,6 +17,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "k3y-" + "x7Q9z!pL2v#R8mW4tY6uB1nC5eD0fG3hJ" * 2,
     "DJANGO_ALLOWED_HOSTS": "support.example.com",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://support.example.com",
+    "SITE_URL": "https://support.example.com",
     "DATABASE_URL": "postgres://novadesk:secret@db.internal:5432/novadesk",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
@@ -78,7 +79,8 @@ def test_production_passes_the_deployment_checks():
 
 
 @pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOWED_HOSTS"]
+    "missing",
+    ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOWED_HOSTS", "SITE_URL"],
 )
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}

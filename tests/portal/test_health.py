@@ -26,8 +26,7 @@ def test_healthy_portal_reports_every_check(client):
 
 
 def test_unreachable_broker_makes_the_portal_unhealthy(client, monkeypatch):
-    monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")
-    monkeypatch.setattr(celery_app.conf, "broker_write_url", None)
+    monkeypatch.setitem(celery_app.conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")
 
     response = client.get("/healthz")
 

@@ -1,0 +1,56 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_a_migration():
+    out = StringIO()
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+
+    assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_the_logins():
+    from entitlements.models import Entitlement, Product, Release
+    from portal.accounts.models import User
+
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    counts = (User.objects.count(), Product.objects.count(), Release.objects.count())
+    call_command("seed_demo", stdout=second)
+
+    assert (User.objects.count(), Product.objects.count(), Release.objects.count()) == counts
+    assert Product.objects.count() == 6
+    assert (
+        Entitlement.objects.filter(kind="premium", customer__email="premium@example.com").count()
+        == 1
+    )
+    assert "premium@example.com" in second.getvalue()
+    assert "novadesk-demo" in second.getvalue()
+    assert User.objects.filter(is_staff=True, support_team_override="de").exists()
+    assert User.objects.filter(is_staff=True, support_team_override="us").exists()
+    assert User.objects.filter(is_superuser=True).exists()
+
+
+def test_german_catalog_is_complete():
+    """Every message has a German translation, so no page falls back to English."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[2] / "locale" / "de" / "LC_MESSAGES" / "django.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+
+    untranslated = [
+        m.id
+        for m in catalog
+        if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
