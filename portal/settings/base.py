@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "portal.core",
     "portal.accounts",
+    "teams",
     "entitlements",
     "tickets",
     "surveys",
