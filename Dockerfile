@@ -33,6 +33,7 @@ RUN DJANGO_SETTINGS_MODULE=portal.settings.production \
     DJANGO_SECRET_KEY=build-only \
     DJANGO_ALLOWED_HOSTS=build \
     SITE_URL=https://build.invalid \
+    ORDER_WEBHOOK_SECRET=build-only \
     DATABASE_URL=postgres://build@localhost/build \
     REDIS_URL=redis://localhost:6379/0 \
     EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \

@@ -1,6 +1,21 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from entitlements.models import Entitlement, Product, Release
+from entitlements import services
+from entitlements.models import (
+    Entitlement,
+    EntitlementEvent,
+    Offering,
+    Order,
+    OrderItem,
+    Product,
+    Registration,
+    Release,
+)
+from portal.core.errors import ApplicationError
 
 
 class ReleaseInline(admin.TabularInline):
@@ -21,12 +36,185 @@ class ReleaseAdmin(admin.ModelAdmin):
     list_display = ("product", "version", "released_on")
     list_filter = ("product",)
     search_fields = ("version", "product__name")
+    date_hierarchy = "released_on"
+
+
+@admin.register(Offering)
+class OfferingAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "term_days", "uses", "price_eur", "price_usd", "is_sold")
+    list_filter = ("is_sold", "kind")
+    filter_horizontal = ("products",)
+    readonly_fields = ("kind",)
+
+
+class EntitlementEventInline(admin.TabularInline):
+    model = EntitlementEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "reference", "reason", "actor")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EntitlementActionForm(ActionForm):
+    days = forms.IntegerField(label=_("days"), required=False)
+    reason = forms.CharField(label=_("reason"), required=False, max_length=200)
+
+
+class GrantForm(forms.ModelForm):
+    quantity = forms.IntegerField(label=_("quantity"), min_value=1, initial=1)
+    reason = forms.CharField(label=_("reason"), max_length=80)
+
+    class Meta:
+        model = Entitlement
+        fields = ("customer", "product", "offering", "starts_at")
 
 
 @admin.register(Entitlement)
 class EntitlementAdmin(admin.ModelAdmin):
-    list_display = ("customer", "product", "kind", "starts_at", "ends_at", "uses_left")
-    list_filter = ("kind", "product")
-    search_fields = ("customer__email", "source")
+    list_display = (
+        "customer",
+        "product",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "uses_left",
+        "uses_total",
+        "revoked_at",
+        "source",
+    )
+    list_filter = ("kind", "product", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("customer__email", "source", "order_item__order__reference")
     autocomplete_fields = ("customer",)
     list_select_related = ("customer", "product")
+    date_hierarchy = "starts_at"
+    inlines = [EntitlementEventInline]
+    action_form = EntitlementActionForm
+    actions = ["extend", "revoke"]
+    readonly_fields = (
+        "customer",
+        "product",
+        "offering",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "uses_total",
+        "uses_left",
+        "source",
+        "order_item",
+        "registration",
+        "revoked_at",
+        "revoke_reason",
+    )
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = GrantForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else ()
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("customer", "product", "offering", "starts_at", "quantity", "reason")
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        try:
+            granted = services.entitlement_grant(
+                customer=form.cleaned_data["customer"],
+                product=form.cleaned_data["product"],
+                offering=form.cleaned_data["offering"],
+                starts_at=form.cleaned_data["starts_at"] or timezone.now(),
+                quantity=form.cleaned_data["quantity"],
+                source=f"staff: {form.cleaned_data['reason']}",
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        obj.pk = granted.pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def _reason_and_days(self, request) -> tuple[str, int | None]:
+        days = request.POST.get("days") or ""
+        return request.POST.get("reason", "").strip(), int(days) if days.lstrip(
+            "-"
+        ).isdigit() else None
+
+    @admin.action(description=_("Extend by the given days (reason required)"))
+    def extend(self, request, queryset):
+        reason, days = self._reason_and_days(request)
+        for entitlement in queryset:
+            try:
+                services.entitlement_extend(
+                    entitlement=entitlement, days=days or 0, reason=reason, actor=request.user
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"{entitlement}: {exc.message}", messages.ERROR)
+                return
+        self.message_user(request, _("Extended."), messages.SUCCESS)
+
+    @admin.action(description=_("Revoke (reason required)"))
+    def revoke(self, request, queryset):
+        reason, _days = self._reason_and_days(request)
+        for entitlement in queryset:
+            try:
+                services.entitlement_revoke(
+                    entitlement=entitlement, reason=reason, actor=request.user
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"{entitlement}: {exc.message}", messages.ERROR)
+                return
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    can_delete = False
+    fields = ("offering", "product", "quantity", "granted_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("reference", "email", "currency", "purchased_at", "customer", "linked_by")
+    list_filter = ("currency", "linked_by", ("customer", admin.EmptyFieldListFilter))
+    search_fields = ("reference", "email", "customer__email")
+    date_hierarchy = "purchased_at"
+    inlines = [OrderItemInline]
+    readonly_fields = (
+        "reference",
+        "email",
+        "currency",
+        "purchased_at",
+        "received_at",
+        "payload",
+        "customer",
+        "linked_at",
+        "linked_by",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ("key", "product", "version", "kind", "customer", "registered_at")
+    list_filter = ("kind", "product")
+    search_fields = ("key", "customer__email")
+    autocomplete_fields = ("customer",)
+    date_hierarchy = "registered_at"

@@ -1,6 +1,6 @@
 """The versioned REST API: every app adds its routes under /api/v1/."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
@@ -34,4 +34,5 @@ def me(request: Request) -> Response:
 
 urlpatterns = [
     path("me/", me, name="me"),
+    path("", include("entitlements.apis")),
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from entitlements import webhooks as entitlement_webhooks
 from portal.core import views as core_views
 
 admin.site.site_header = "NovaDesk"
@@ -12,7 +13,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("portal.accounts.urls")),
+    path("support/", include("entitlements.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("portal.api", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("webhooks/orders/", entitlement_webhooks.order_notification, name="webhook-orders"),
 ]

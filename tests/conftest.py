@@ -50,3 +50,28 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+REFERENCE_DATA_MIGRATIONS = [
+    ("teams.migrations.0002_default_teams", "create_default_teams"),
+    ("entitlements.migrations.0002_catalogue", "create_catalogue"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request) -> None:
+    """Put back what data migrations create (teams, products, offerings).
+
+    A transactional test empties every table when it ends, which would leave the next one
+    without the rows every installation has. Both functions are idempotent.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -8,7 +8,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from entitlements.models import Entitlement, Product, Release, SupportKind
+from entitlements.models import Offering, Product, Release
 from portal.accounts.models import User
 from portal.core.models import OutboundEmail
 
@@ -58,15 +58,18 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     released_on = factory.LazyFunction(lambda: timezone.now().date())
 
 
-class EntitlementFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Entitlement
+def grant(customer, kind: str, product: str = "professional", *, starts_at=None, quantity=1):
+    """Give ``customer`` an entitlement through the service, as an order would."""
+    from entitlements.services import entitlement_grant
 
-    customer = factory.SubFactory(UserFactory)
-    product = factory.SubFactory(ProductFactory)
-    kind = SupportKind.PREMIUM
-    starts_at = factory.LazyFunction(timezone.now)
-    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(days=365))
+    return entitlement_grant(
+        customer=customer,
+        product=Product.objects.get(code=product),
+        offering=Offering.objects.get(kind=kind),
+        starts_at=starts_at or timezone.now() - timedelta(days=1),
+        quantity=quantity,
+        source="test",
+    )
 
 
 class OutboundEmailFactory(factory.django.DjangoModelFactory):

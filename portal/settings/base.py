@@ -185,6 +185,13 @@ OUTBOX_MAX_ATTEMPTS = int_from_env("OUTBOX_MAX_ATTEMPTS", 12)
 OUTBOX_RETRY_BASE_SECONDS = int_from_env("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_HEALTHY_MAX_AGE_SECONDS = int_from_env("OUTBOX_HEALTHY_MAX_AGE_SECONDS", 900)
 
+# --- Online shop ----------------------------------------------------------------------------
+# Order notifications are signed with this secret (HMAC-SHA256 of the raw body).
+ORDER_WEBHOOK_SECRET = env.str("ORDER_WEBHOOK_SECRET", default="")
+# Where "Checkout" sends the customer; empty: checkout completes locally through the same
+# signed notification the shop would send (development and demos).
+SHOP_CHECKOUT_URL = env.str("SHOP_CHECKOUT_URL", default="")
+
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -227,11 +234,15 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.accounts.authentication.LanguageTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Order claims per account, so reference and e-mail pairs cannot be tried in bulk.
+        "order-claim": env.str("ORDER_CLAIM_RATE", default="20/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NovaDesk API",

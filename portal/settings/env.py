@@ -27,6 +27,7 @@ def database_from_env(*, default_sqlite: Path, name: str = "DATABASE_URL") -> di
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(default_sqlite),
+            # Writers queue for the lock instead of failing at once ("database is locked").
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     raw = os.environ[name].strip()
@@ -48,6 +49,8 @@ def database_from_env(*, default_sqlite: Path, name: str = "DATABASE_URL") -> di
             )
         del port
     config = env.db_url_config(raw)
+    if parts.scheme == "sqlite":
+        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     config["CONN_HEALTH_CHECKS"] = True
     return config

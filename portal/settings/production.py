@@ -18,6 +18,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache)")
 EMAIL_BACKEND = required("EMAIL_BACKEND")
+ORDER_WEBHOOK_SECRET = required("ORDER_WEBHOOK_SECRET")
 # Links in e-mails point here; allauth takes http or https from it (see base settings).
 SITE_URL = required("SITE_URL").rstrip("/")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"

@@ -1,5 +1,7 @@
 """The test suite: a fast hasher, and e-mail captured by anymail's test backend."""
 
+from pathlib import Path
+
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import DATABASES, VAR_DIR
 from portal.settings.env import env
@@ -9,7 +11,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="portal.core.mail_backends.Reco
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a worker process started by a test sees the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-novadesk.sqlite3")}
+    # Named after the database in DATABASE_URL, so separate checkouts can test side by side.
+    _db_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test-{_db_file.name}"))}
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -28,3 +32,4 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
         "store_processed": False,
     }
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
+ORDER_WEBHOOK_SECRET = "test-order-webhook-secret"  # noqa: S105 - a test-only value

@@ -22,6 +22,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
     "ANYMAIL_POSTMARK_SERVER_TOKEN": "server-token",
+    "ORDER_WEBHOOK_SECRET": "shop-secret",
 }
 
 
@@ -80,7 +81,14 @@ def test_production_passes_the_deployment_checks():
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOWED_HOSTS", "SITE_URL"],
+    [
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DJANGO_ALLOWED_HOSTS",
+        "SITE_URL",
+        "ORDER_WEBHOOK_SECRET",
+    ],
 )
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}

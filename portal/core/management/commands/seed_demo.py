@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entitlements import services as entitlement_services
-from entitlements.models import Entitlement, Product, SupportKind
+from entitlements.models import Entitlement, Offering, Product, SupportKind
 
 DEMO_PASSWORD = "novadesk-demo"  # noqa: S105 - printed on purpose, demo accounts only
 
@@ -53,6 +53,7 @@ class Command(BaseCommand):
         added = entitlement_services.catalogue_load()
         users = {email: self._account(email, name, extra) for email, name, _role, extra in ACCOUNTS}
         self._premium_plan(users["premium@example.com"])
+        self._registrations(users["premium@example.com"])
         self._engineer_permissions([u for u in users.values() if u.is_staff and not u.is_superuser])
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
@@ -81,11 +82,26 @@ class Command(BaseCommand):
         entitlement_services.entitlement_grant(
             customer=customer,
             product=product,
-            kind=SupportKind.PREMIUM,
+            offering=Offering.objects.get(kind=SupportKind.PREMIUM),
             starts_at=starts,
-            ends_at=starts + timedelta(days=365),
             source="CB-100001",
         )
+
+    def _registrations(self, customer) -> None:
+        """A current Professional licence and an older Server licence (support ended)."""
+        for product, key, version, purchased in [
+            ("professional", "NBP-21-DEMO-0001", "21.2", timezone.now() - timedelta(days=70)),
+            ("server", "NBS-20-DEMO-0001", "20.2", timezone.now() - timedelta(days=900)),
+        ]:
+            entitlement_services.registration_create(
+                customer=customer,
+                product=product,
+                kind="licence",
+                key=key,
+                version=version,
+                purchased_on=purchased.date(),
+                registered_at=purchased,
+            )
 
     def _engineer_permissions(self, engineers) -> None:
         from django.contrib.auth.models import Group, Permission
