@@ -71,6 +71,16 @@ class GrantForm(forms.ModelForm):
         model = Entitlement
         fields = ("customer", "product", "offering", "starts_at")
 
+    def clean(self):
+        cleaned = super().clean()
+        offering, product = cleaned.get("offering"), cleaned.get("product")
+        if offering and product and not offering.products.filter(pk=product.pk).exists():
+            raise forms.ValidationError(
+                _("%(offering)s is not available for %(product)s.")
+                % {"offering": offering, "product": product}
+            )
+        return cleaned
+
 
 @admin.register(Entitlement)
 class EntitlementAdmin(admin.ModelAdmin):
@@ -116,6 +126,9 @@ class EntitlementAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
 
     def get_fields(self, request, obj=None):
         if obj is None:

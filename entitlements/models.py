@@ -15,7 +15,7 @@ version_validator = RegexValidator(
 class Product(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("sold"), default=True)
 
     class Meta:
@@ -118,7 +118,7 @@ class Offering(models.Model):
     is_sold = models.BooleanField(
         _("sold"), default=True, help_text=_("Free Trial support is granted, never sold.")
     )
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("support offering")

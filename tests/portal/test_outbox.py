@@ -61,8 +61,8 @@ class TestEnqueue:
         )
 
         assert row.language == "de"
-        assert row.subject == "Test · Jonas"
-        assert "Hallo Jonas" in row.body_text
+        assert row.subject == "Profil · Jonas"
+        assert "Sprache: Jonas" in row.body_text
 
 
 class TestDeliver:
