@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Support requests")
+
+    def ready(self) -> None:
+        from tickets import signals  # noqa: F401 - connects the receivers

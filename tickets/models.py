@@ -1,1 +1,334 @@
-# Models arrive with the feature that owns them.
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from entitlements.models import Category, Channel, Entitlement, Product
+from teams.models import Team
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("new")
+    OPEN = "open", _("open")
+    WAITING = "waiting", _("waiting for your reply")
+    CLOSED = "closed", _("closed")
+
+
+class Resolution(models.TextChoices):
+    RESOLVED = "resolved", _("resolved by support")
+    CUSTOMER_CLOSED = "customer-closed", _("closed by the customer")
+    AUTO_CLOSED = "auto-closed", _("closed after unanswered contact attempts")
+    CANNOT_RESOLVE = "cannot-resolve", _("closed unresolved with the customer's agreement")
+    CANCELLED = "cancelled", _("cancelled as opened by mistake")
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def for_customer(self, customer) -> TicketQuerySet:
+        return self.filter(customer=customer)
+
+    def unclosed(self) -> TicketQuerySet:
+        return self.exclude(status=Status.CLOSED)
+
+    def by_due(self) -> TicketQuerySet:
+        """Earliest first-response due first: the priority order of the queue."""
+        return self.order_by(models.F("first_response_due").asc(nulls_last=True), "created_at")
+
+
+class Ticket(models.Model):
+    """A support request: who asked, about what, under which entitlement, and where it stands."""
+
+    ticket_id = models.CharField(_("ticket ID"), max_length=20, unique=True, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("customer"),
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("product"))
+    version = models.CharField(_("version"), max_length=20)
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, default=Channel.ONLINE
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    remote_id = models.CharField(_("remote-assistance ID"), max_length=40, blank=True)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    resolution = models.CharField(
+        _("resolution"), max_length=16, choices=Resolution.choices, blank=True
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("team")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned to"),
+    )
+    entitlement = models.ForeignKey(
+        Entitlement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("entitlement"),
+    )
+    entitlement_kind = models.CharField(_("support kind"), max_length=24, blank=True)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    callback_due = models.DateTimeField(_("call-back due"), null=True, blank=True)
+    callback_done_at = models.DateTimeField(_("call-back done"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure_proposed_at = models.DateTimeField(
+        _("closure proposed"),
+        null=True,
+        blank=True,
+        help_text=_("Support cannot resolve the request and waits for the customer's agreement."),
+    )
+
+    # The waiting period: contact attempts since the customer last wrote, and the next due step
+    # of the sweep (a reminder while attempts are fewer than needed, then the closure).
+    contact_attempts = models.PositiveSmallIntegerField(_("contact attempts"), default=0)
+    first_attempt_at = models.DateTimeField(_("first contact attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last contact attempt"), null=True, blank=True)
+    next_action_at = models.DateTimeField(_("next automatic step"), null=True, blank=True)
+
+    reply_token = models.CharField(max_length=32, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["customer", "-last_activity_at"], name="ticket_customer_idx"),
+            models.Index(
+                fields=["next_action_at"],
+                name="ticket_waiting_due_idx",
+                condition=Q(status="waiting"),
+            ),
+            models.Index(
+                fields=["first_response_due"],
+                name="ticket_unclosed_due_idx",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.subject}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+
+class EngineerProfile(models.Model):
+    """A support engineer's team and product skills, for automatic assignment."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="engineer",
+        verbose_name=_("engineer"),
+        limit_choices_to={"is_staff": True},
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="engineers", verbose_name=_("team")
+    )
+    products = models.ManyToManyField(
+        Product, related_name="engineers", blank=True, verbose_name=_("product skills")
+    )
+    takes_new_tickets = models.BooleanField(_("takes new requests"), default=True)
+
+    class Meta:
+        verbose_name = _("engineer")
+        verbose_name_plural = _("engineers")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class TicketNumber(models.Model):
+    """The counter behind ticket IDs where the database has no sequences (SQLite).
+
+    On PostgreSQL the numbers come from a real sequence; either way a number is never reused.
+    """
+
+    class Meta:
+        verbose_name = _("ticket number")
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("customer")
+        ENGINEER = "engineer", _("support")
+        NOTE = "note", _("internal note")
+        CALL = "call", _("phone call")
+        SYSTEM = "system", _("automatic")
+
+    class Via(models.TextChoices):
+        WEB = "web", _("portal")
+        EMAIL = "email", _("e-mail")
+        API = "api", _("API")
+        LINK = "link", _("private link")
+        ADMIN = "admin", _("support desk")
+        SYSTEM = "system", _("system")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    via = models.CharField(_("via"), max_length=8, choices=Via.choices, default=Via.WEB)
+    body = models.TextField(_("text"), blank=True)
+    awaits_customer = models.BooleanField(_("asks the customer"), default=False)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind != self.Kind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Random names on disk: the customer's file name is kept only in the database.
+    return f"attachments/{instance.ticket_id_ref}/{instance.storage_key}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    ticket_id_ref = models.CharField(max_length=20, editable=False)
+    storage_key = models.CharField(max_length=64, editable=False, unique=True)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketEvent(models.Model):
+    """Every change of a ticket: who, when, what, from which status to which."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=10, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticket_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+class AccessLink(models.Model):
+    """A private link to one ticket: only a hash of its token is stored."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links", verbose_name=_("ticket")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("private link")
+        verbose_name_plural = _("private links")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.ticket_id} link {self.pk}"
+
+
+class InboundEmail(models.Model):
+    """Every e-mail that arrives for support; unmatched or doubtful mail waits here for staff."""
+
+    class State(models.TextChoices):
+        THREADED = "threaded", _("added to the ticket")
+        QUARANTINED = "quarantined", _("waiting for staff")
+        DISMISSED = "dismissed", _("dismissed by staff")
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    sender = models.CharField(_("sender"), max_length=320)
+    recipient = models.CharField(_("recipient"), max_length=320)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    attachment_names = models.JSONField(_("attachments"), default=list, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("ticket"),
+    )
+    message = models.OneToOneField(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_email"
+    )
+
+    class Meta:
+        verbose_name = _("incoming e-mail")
+        verbose_name_plural = _("incoming e-mails")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import KombuError
@@ -55,23 +56,43 @@ def email_enqueue_template(
     *, to: str, template: str, context: dict, language: str, tag: str = "", reply_to: str = ""
 ) -> OutboundEmail:
     """Render ``emails/<template>`` (subject, text, optional HTML) in ``language``; enqueue."""
+    rendered = email_render(template=template, context=context, language=language)
+    return email_enqueue(
+        to=to, tag=tag or template, language=language, reply_to=reply_to, **rendered
+    )
+
+
+def email_enqueue_many(*, emails: list[dict]) -> list[OutboundEmail]:
+    """Store many e-mails with one INSERT (sweeps); each dict holds email_enqueue's arguments."""
+    rows = OutboundEmail.objects.bulk_create(
+        OutboundEmail(
+            to=mail["to"],
+            subject=" ".join(mail["subject"].split())[:250],
+            body_text=mail["body_text"],
+            body_html=mail.get("body_html", ""),
+            tag=mail.get("tag", ""),
+            language=mail.get("language") or settings.LANGUAGE_CODE,
+            from_email=mail.get("from_email") or settings.DEFAULT_FROM_EMAIL,
+            reply_to=mail.get("reply_to", ""),
+        )
+        for mail in emails
+    )
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: [email_publish(email_id=email_id) for email_id in ids])
+    return rows
+
+
+def email_render(*, template: str, context: dict, language: str) -> dict:
+    """Render ``emails/<template>`` (subject, text, optional HTML) in ``language``."""
     with translation.override(language):
         context = {"site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body_text = render_to_string(f"emails/{template}.txt", context)
         try:
             body_html = render_to_string(f"emails/{template}.html", context)
-        except Exception:  # noqa: BLE001 - an HTML part is optional
+        except TemplateDoesNotExist:
             body_html = ""
-    return email_enqueue(
-        to=to,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        tag=tag or template,
-        language=language,
-        reply_to=reply_to,
-    )
+    return {"subject": subject, "body_text": body_text, "body_html": body_html}
 
 
 def email_publish(*, email_id: int) -> bool:

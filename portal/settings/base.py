@@ -185,6 +185,28 @@ OUTBOX_MAX_ATTEMPTS = int_from_env("OUTBOX_MAX_ATTEMPTS", 12)
 OUTBOX_RETRY_BASE_SECONDS = int_from_env("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_HEALTHY_MAX_AGE_SECONDS = int_from_env("OUTBOX_HEALTHY_MAX_AGE_SECONDS", 900)
 
+# --- Support requests -----------------------------------------------------------------------
+TICKET_ID_PREFIX = env.str("TICKET_ID_PREFIX", default="NS")
+TICKET_ATTACHMENT_MAX_BYTES = int_from_env("TICKET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+TICKET_ATTACHMENTS_MAX_TOTAL_BYTES = int_from_env(
+    "TICKET_ATTACHMENTS_MAX_TOTAL_BYTES", 50 * 1024 * 1024
+)
+TICKET_ATTACHMENTS_PER_MESSAGE = int_from_env("TICKET_ATTACHMENTS_PER_MESSAGE", 5)
+# Auto-close: a silent customer gets this many contact attempts; the ticket closes when they
+# are all unanswered and the window since the first has passed. Reminders fill the gaps.
+TICKET_CONTACT_ATTEMPTS = int_from_env("TICKET_CONTACT_ATTEMPTS", 3)
+TICKET_AUTOCLOSE_DAYS = int_from_env("TICKET_AUTOCLOSE_DAYS", 10)
+TICKET_REMINDER_INTERVAL_DAYS = int_from_env("TICKET_REMINDER_INTERVAL_DAYS", 4)
+TICKET_SWEEP_BATCH = int_from_env("TICKET_SWEEP_BATCH", 1000)
+TICKET_SWEEP_SECONDS = int_from_env("TICKET_SWEEP_SECONDS", 60)
+# Private links stop working this many days after the ticket closes.
+TICKET_LINK_DAYS_AFTER_CLOSE = int_from_env("TICKET_LINK_DAYS_AFTER_CLOSE", 30)
+# Replies to notification mails go to reply+<ticket>.<token>@INBOUND_EMAIL_DOMAIN.
+INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="reply.novadesk.test")
+TICKET_RATE_SUBMIT = env.str("TICKET_RATE_SUBMIT", default="10/h")
+TICKET_RATE_COMMENT = env.str("TICKET_RATE_COMMENT", default="60/h")
+TICKET_RATE_LINK = env.str("TICKET_RATE_LINK", default="120/h")
+
 # --- Online shop ----------------------------------------------------------------------------
 # Order notifications are signed with this secret (HMAC-SHA256 of the raw body).
 ORDER_WEBHOOK_SECRET = env.str("ORDER_WEBHOOK_SECRET", default="")
@@ -227,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-requeue-stuck": {
         "task": "portal.core.tasks.outbox_requeue_stuck",
         "schedule": float(int_from_env("OUTBOX_SWEEP_SECONDS", 30)),
+    },
+    "ticket-sweeps": {
+        "task": "tickets.tasks.run_ticket_sweeps",
+        "schedule": float(TICKET_SWEEP_SECONDS),
     },
 }
 

@@ -1,0 +1,793 @@
+"""Writes of the tickets app: the request lifecycle, every transition in one place.
+
+new ──assign──▶ open ◀──customer writes── waiting ◀──support asks / call not reached / reminder
+  any open state ──customer closes / support resolves / agreed unresolved / auto-close──▶ closed
+  closed ──customer reopens with a comment──▶ open
+
+Every change writes a TicketEvent, and every mail goes through the outbox in the same
+transaction as the change.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from entitlements import services as entitlement_services
+from entitlements.models import Category, Channel, Product
+from portal.core import services as outbox
+from portal.core.errors import ApplicationError
+from teams import selectors as team_selectors
+from teams import services as team_services
+from tickets import attachments as attachment_checks
+from tickets import links
+from tickets.models import (
+    Attachment,
+    EngineerProfile,
+    Message,
+    Resolution,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketNumber,
+)
+from tickets.text import mask_passwords
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_HOURS = 3
+OPEN_STATES = (Status.NEW, Status.OPEN, Status.WAITING)
+
+
+# --- Numbers ----------------------------------------------------------------------------------
+
+
+def ticket_number_next() -> int:
+    """Draw the next ticket number from a database sequence: never reused, never doubled."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
+            return cursor.fetchone()[0]
+    return TicketNumber.objects.create().pk
+
+
+def ticket_id_format(number: int, year: int) -> str:
+    return f"{settings.TICKET_ID_PREFIX}-{year}-{number:06d}"
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _event(ticket: Ticket, action: str, *, actor=None, before: str = "", detail: str = "") -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        action=action,
+        from_status=before,
+        to_status=ticket.status,
+        detail=detail[:300],
+    )
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock: transitions never work on a stale status."""
+    return (
+        Ticket.objects.select_for_update().select_related("customer", "product").get(pk=ticket.pk)
+    )
+
+
+def _require(ticket: Ticket, allowed: Iterable[str], action: str) -> None:
+    if ticket.status not in allowed:
+        raise ApplicationError(
+            _("Request %(id)s is %(status)s: it cannot be %(action)s.")
+            % {"id": ticket.ticket_id, "status": ticket.get_status_display(), "action": action},
+            code="invalid-transition",
+        )
+
+
+def reply_address(ticket: Ticket) -> str:
+    return f"reply+{ticket.ticket_id}.{ticket.reply_token}@{settings.INBOUND_EMAIL_DOMAIN}"
+
+
+def _mail_context(ticket: Ticket, token: str, **extra) -> dict:
+    return {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "link": links.link_url(token),
+        **extra,
+    }
+
+
+def _notify(ticket: Ticket, template: str, **extra) -> None:
+    """Mail the customer about their ticket, with a fresh private link and the reply address."""
+    token = links.link_issue(ticket=ticket)
+    outbox.email_enqueue_template(
+        to=ticket.customer.email,
+        template=template,
+        context=_mail_context(ticket, token, **extra),
+        language=ticket.language,
+        tag=template,
+        reply_to=reply_address(ticket),
+    )
+
+
+def _store_attachments(message: Message, files: Sequence[attachment_checks.CheckedFile]) -> None:
+    for checked in files:
+        attachment = Attachment(
+            message=message,
+            ticket_id_ref=message.ticket.ticket_id,
+            storage_key=secrets.token_hex(16),
+            name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        attachment.file.save(attachment.storage_key, checked.upload, save=False)
+        attachment.save()
+
+
+def _stored_bytes(ticket: Ticket) -> int:
+    return sum(Attachment.objects.filter(message__ticket=ticket).values_list("size", flat=True))
+
+
+def _clean_text(value: str, *, field: str, limit: int) -> str:
+    value = mask_passwords((value or "").strip())
+    if not value:
+        raise ApplicationError(_("Please fill in %(field)s.") % {"field": field}, code="required")
+    if len(value) > limit:
+        raise ApplicationError(
+            _("%(field)s is too long (at most %(limit)s characters).")
+            % {"field": field, "limit": limit},
+            code="too-long",
+        )
+    return value
+
+
+# --- Assignment -------------------------------------------------------------------------------
+
+
+def assignee_choose(*, ticket: Ticket):
+    """An engineer of the ticket's team skilled in its product, the least loaded first."""
+    profile = (
+        EngineerProfile.objects.filter(
+            team=ticket.team,
+            products=ticket.product,
+            takes_new_tickets=True,
+            user__is_active=True,
+            user__is_staff=True,
+        )
+        .annotate(
+            load=Count(
+                "user__assigned_tickets",
+                filter=~Q(user__assigned_tickets__status=Status.CLOSED),
+            )
+        )
+        .order_by("load", "user_id")
+        .select_related("user")
+        .first()
+    )
+    return profile.user if profile else None
+
+
+def _assign(ticket: Ticket, engineer, *, actor, action: str) -> None:
+    before = ticket.status
+    ticket.assignee = engineer
+    if ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+    ticket.save(update_fields=["assignee", "status"])
+    _event(ticket, action, actor=actor, before=before, detail=str(engineer))
+
+
+@transaction.atomic
+def ticket_take(*, ticket: Ticket, engineer) -> Ticket:
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("taken"))
+    _assign(ticket, engineer, actor=engineer, action="taken")
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
+    if not engineer.is_staff:
+        raise ApplicationError(_("Only support engineers can be assigned."), code="not-staff")
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("assigned"))
+    _assign(ticket, engineer, actor=actor, action="assigned")
+    return ticket
+
+
+# --- Creation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    ticket: Ticket
+    link_token: str
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    customer,
+    product: Product | str,
+    version: str,
+    category: str,
+    subject: str,
+    description: str,
+    channel: str = Channel.ONLINE,
+    phone: str = "",
+    language: str = "",
+    remote_id: str = "",
+    files: Sequence[UploadedFile] = (),
+    via: str = Message.Via.WEB,
+) -> NewTicket:
+    """Open a support request under the customer's entitlement, or raise why not.
+
+    Everything happens in one transaction: the credit, the ticket, its first message and files,
+    the audit entry, the assignment and the confirmation mail. A refusal leaves nothing behind.
+    """
+    subject = _clean_text(subject, field=_("the subject"), limit=200)
+    description = _clean_text(description, field=_("the description"), limit=20000)
+    language = language or customer.language or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("Choose English or German."), code="invalid-language")
+    remote_id = " ".join(remote_id.split())
+    if remote_id:
+        if category not in (Category.SETUP, Category.RESTORE):
+            raise ApplicationError(
+                _("A remote-assistance ID is only needed for setup and restore requests."),
+                code="remote-id-not-needed",
+            )
+        if not remote_id.replace(" ", "").replace("-", "").isalnum() or len(remote_id) > 40:
+            raise ApplicationError(
+                _("Enter only the remote-assistance ID (digits and letters), never a password."),
+                code="invalid-remote-id",
+            )
+    phone = " ".join(phone.split())
+    if channel == Channel.PHONE and not phone:
+        raise ApplicationError(
+            _("Enter the phone number we should call back."), code="phone-required"
+        )
+    checked = attachment_checks.check_uploads(list(files))
+
+    now = timezone.now()
+    ticket_id = ticket_id_format(ticket_number_next(), now.year)
+    decision = entitlement_services.entitlement_use(
+        customer=customer,
+        product=product,
+        version=version,
+        category=category,
+        channel=channel,
+        reference=ticket_id,
+    )
+    team = team_selectors.team_for_user(user=customer)
+    callback_due = None
+    if channel == Channel.PHONE and decision.entitlement.offering.phone_response_hours:
+        callback_due = team_services.add_business_time(
+            team=team, start=now, duration=timedelta(hours=CALLBACK_HOURS)
+        )
+    ticket = Ticket.objects.create(
+        ticket_id=ticket_id,
+        customer=customer,
+        product=decision.product,
+        version=version,
+        category=category,
+        channel=channel,
+        subject=subject,
+        language=language,
+        phone=phone,
+        remote_id=remote_id,
+        status=Status.NEW,
+        team=team,
+        entitlement=decision.entitlement,
+        entitlement_kind=decision.entitlement.kind,
+        created_at=now,
+        last_activity_at=now,
+        first_response_due=decision.first_response_due,
+        callback_due=callback_due,
+        reply_token=secrets.token_hex(8),
+    )
+    message = Message.objects.create(
+        ticket=ticket, author=customer, kind=Message.Kind.CUSTOMER, via=via, body=description
+    )
+    _store_attachments(message, checked)
+    _event(ticket, "created", actor=customer, detail=f"{decision.entitlement.kind} · {via}")
+    engineer = assignee_choose(ticket=ticket)
+    if engineer is not None:
+        _assign(ticket, engineer, actor=None, action="assigned automatically")
+    token = links.link_issue(ticket=ticket)
+    outbox.email_enqueue_template(
+        to=customer.email,
+        template="ticket_created",
+        context=_mail_context(ticket, token, description=description),
+        language=language,
+        tag="ticket_created",
+        reply_to=reply_address(ticket),
+    )
+    return NewTicket(ticket=ticket, link_token=token)
+
+
+# --- Conversation -----------------------------------------------------------------------------
+
+
+def _start_or_count_attempt(ticket: Ticket, now: datetime) -> None:
+    """An outbound contact that awaits the customer: count it in the current waiting period."""
+    attempts = settings.TICKET_CONTACT_ATTEMPTS
+    if ticket.status != Status.WAITING or ticket.first_attempt_at is None:
+        ticket.contact_attempts = 0
+        ticket.first_attempt_at = now
+    ticket.contact_attempts += 1
+    ticket.last_attempt_at = now
+    ticket.status = Status.WAITING
+    if ticket.contact_attempts < attempts:
+        ticket.next_action_at = now + timedelta(days=settings.TICKET_REMINDER_INTERVAL_DAYS)
+    else:
+        window_end = ticket.first_attempt_at + timedelta(days=settings.TICKET_AUTOCLOSE_DAYS)
+        ticket.next_action_at = max(window_end, now)
+
+
+def _end_waiting(ticket: Ticket) -> None:
+    ticket.contact_attempts = 0
+    ticket.first_attempt_at = None
+    ticket.last_attempt_at = None
+    ticket.next_action_at = None
+
+
+WAITING_FIELDS = ["contact_attempts", "first_attempt_at", "last_attempt_at", "next_action_at"]
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    engineer,
+    body: str,
+    awaits_customer: bool,
+    files: Sequence[UploadedFile] = (),
+    via: str = Message.Via.ADMIN,
+) -> Message:
+    """Answer the customer; a reply that asks them something is a contact attempt."""
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("answered"))
+    body = _clean_text(body, field=_("the reply"), limit=20000)
+    checked = attachment_checks.check_uploads(list(files), already_stored=_stored_bytes(ticket))
+    now = timezone.now()
+    before = ticket.status
+    message = Message.objects.create(
+        ticket=ticket,
+        author=engineer,
+        kind=Message.Kind.ENGINEER,
+        via=via,
+        body=body,
+        awaits_customer=awaits_customer,
+        created_at=now,
+    )
+    _store_attachments(message, checked)
+    if ticket.assignee_id is None:
+        ticket.assignee = engineer
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+    if awaits_customer:
+        _start_or_count_attempt(ticket, now)
+    else:
+        ticket.status = Status.OPEN
+        _end_waiting(ticket)
+    ticket.last_activity_at = now
+    ticket.save(
+        update_fields=[
+            "assignee",
+            "first_responded_at",
+            "status",
+            "last_activity_at",
+            *WAITING_FIELDS,
+        ]
+    )
+    _event(
+        ticket,
+        "replied",
+        actor=engineer,
+        before=before,
+        detail="asks customer" if awaits_customer else "",
+    )
+    _notify(ticket, "ticket_reply", message=message)
+    return message
+
+
+@transaction.atomic
+def ticket_note(*, ticket: Ticket, engineer, body: str) -> Message:
+    """An internal note: engineers only, no mail, no change of status."""
+    ticket = _lock(ticket)
+    body = _clean_text(body, field=_("the note"), limit=20000)
+    message = Message.objects.create(
+        ticket=ticket, author=engineer, kind=Message.Kind.NOTE, via=Message.Via.ADMIN, body=body
+    )
+    _event(ticket, "internal note", actor=engineer, before=ticket.status)
+    return message
+
+
+@transaction.atomic
+def ticket_log_call(*, ticket: Ticket, engineer, reached: bool, note: str = "") -> Message:
+    """Record a phone call; an unanswered call is a contact attempt."""
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("called"))
+    now = timezone.now()
+    before = ticket.status
+    note = mask_passwords(note.strip())
+    body = (
+        _("We called you and spoke with you.")
+        if reached
+        else _("We tried to call you but could not reach you.")
+    )
+    message = Message.objects.create(
+        ticket=ticket,
+        author=engineer,
+        kind=Message.Kind.CALL,
+        via=Message.Via.ADMIN,
+        body=f"{body}\n\n{note}".strip(),
+        awaits_customer=not reached,
+        created_at=now,
+    )
+    if ticket.assignee_id is None:
+        ticket.assignee = engineer
+    if reached:
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = now
+        if ticket.callback_due and not ticket.callback_done_at:
+            ticket.callback_done_at = now
+        ticket.status = Status.OPEN
+        _end_waiting(ticket)
+    else:
+        _start_or_count_attempt(ticket, now)
+    ticket.last_activity_at = now
+    ticket.save(
+        update_fields=[
+            "assignee", "first_responded_at", "callback_done_at", "status", "last_activity_at",
+            *WAITING_FIELDS,
+        ]
+    )  # fmt: skip
+    _event(ticket, "call reached" if reached else "call not reached", actor=engineer, before=before)
+    if not reached:
+        _notify(ticket, "ticket_call_attempt", message=message)
+    return message
+
+
+@transaction.atomic
+def ticket_customer_message(
+    *,
+    ticket: Ticket,
+    body: str,
+    files: Sequence[UploadedFile] = (),
+    via: str = Message.Via.WEB,
+    actor=None,
+) -> Message:
+    """The customer writes: the waiting period ends and the ticket is open again.
+
+    A message that meets a ticket just closed by the sweep is never lost: it reopens the ticket.
+    """
+    ticket = _lock(ticket)
+    body = _clean_text(body, field=_("your message"), limit=20000)
+    checked = attachment_checks.check_uploads(list(files), already_stored=_stored_bytes(ticket))
+    now = timezone.now()
+    before = ticket.status
+    if ticket.status == Status.CLOSED:
+        if ticket.resolution != Resolution.AUTO_CLOSED:
+            raise ApplicationError(
+                _("Request %(id)s is closed. Reopen it with a comment if the problem is back.")
+                % {"id": ticket.ticket_id},
+                code="closed",
+            )
+        _reopen(ticket)
+    message = Message.objects.create(
+        ticket=ticket,
+        author=actor or ticket.customer,
+        kind=Message.Kind.CUSTOMER,
+        via=via,
+        body=body,
+        created_at=now,
+    )
+    _store_attachments(message, checked)
+    if ticket.status != Status.NEW:
+        ticket.status = Status.OPEN
+    _end_waiting(ticket)
+    ticket.last_activity_at = now
+    ticket.save(
+        update_fields=[
+            "status", "resolution", "closed_at", "closure_proposed_at", "last_activity_at",
+            *WAITING_FIELDS,
+        ]
+    )  # fmt: skip
+    action = "reopened by customer reply" if before == Status.CLOSED else "customer wrote"
+    _event(ticket, action, actor=actor or ticket.customer, before=before, detail=via)
+    return message
+
+
+# --- Closing and reopening --------------------------------------------------------------------
+
+
+def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str = "") -> None:
+    before = ticket.status
+    ticket.status = Status.CLOSED
+    ticket.resolution = resolution
+    ticket.closed_at = now
+    ticket.closure_proposed_at = None
+    _end_waiting(ticket)
+    ticket.last_activity_at = now
+    ticket.save(
+        update_fields=[
+            "status", "resolution", "closed_at", "closure_proposed_at", "last_activity_at",
+            *WAITING_FIELDS,
+        ]
+    )  # fmt: skip
+    _event(ticket, f"closed: {resolution}", actor=actor, before=before, detail=detail)
+    links.links_expire_after_close(ticket_ids=[ticket.pk], closed_at=now)
+    _notify(ticket, "ticket_closed", resolution=ticket.get_resolution_display())
+
+
+@transaction.atomic
+def ticket_close_by_customer(*, ticket: Ticket, actor=None) -> Ticket:
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("closed"))
+    _close(ticket, Resolution.CUSTOMER_CLOSED, actor=actor or ticket.customer, now=timezone.now())
+    return ticket
+
+
+@transaction.atomic
+def ticket_resolve(*, ticket: Ticket, engineer, note: str = "") -> Ticket:
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("resolved"))
+    _close(ticket, Resolution.RESOLVED, actor=engineer, now=timezone.now(), detail=note)
+    return ticket
+
+
+@transaction.atomic
+def ticket_propose_unresolved_closure(*, ticket: Ticket, engineer, explanation: str) -> Ticket:
+    """Support cannot (or chooses not to) resolve: ask the customer to agree to closing."""
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("proposed for closing"))
+    explanation = _clean_text(explanation, field=_("the explanation"), limit=5000)
+    now = timezone.now()
+    before = ticket.status
+    message = Message.objects.create(
+        ticket=ticket,
+        author=engineer,
+        kind=Message.Kind.ENGINEER,
+        via=Message.Via.ADMIN,
+        body=explanation,
+        awaits_customer=True,
+        created_at=now,
+    )
+    ticket.closure_proposed_at = now
+    _start_or_count_attempt(ticket, now)
+    ticket.last_activity_at = now
+    ticket.save(
+        update_fields=["closure_proposed_at", "status", "last_activity_at", *WAITING_FIELDS]
+    )
+    _event(ticket, "closure proposed", actor=engineer, before=before, detail=explanation[:200])
+    _notify(ticket, "ticket_closure_proposed", message=message)
+    return ticket
+
+
+@transaction.atomic
+def ticket_agree_closure(*, ticket: Ticket, actor=None) -> Ticket:
+    ticket = _lock(ticket)
+    if ticket.closure_proposed_at is None or ticket.status == Status.CLOSED:
+        raise ApplicationError(
+            _("Support has not proposed to close this request."), code="no-proposal"
+        )
+    _close(ticket, Resolution.CANNOT_RESOLVE, actor=actor or ticket.customer, now=timezone.now())
+    return ticket
+
+
+def _reopen(ticket: Ticket) -> None:
+    ticket.status = Status.OPEN if ticket.assignee_id else Status.NEW
+    ticket.resolution = ""
+    ticket.closed_at = None
+    ticket.closure_proposed_at = None
+    links.links_renew_on_reopen(ticket=ticket)
+
+
+@transaction.atomic
+def ticket_reopen(
+    *, ticket: Ticket, comment: str, actor=None, via: str = Message.Via.WEB
+) -> Ticket:
+    """Reopen a closed request with the customer's comment; no further credit is used."""
+    ticket = _lock(ticket)
+    _require(ticket, [Status.CLOSED], _("reopened"))
+    if ticket.resolution == Resolution.CANCELLED:
+        raise ApplicationError(
+            _("This request was cancelled; please send a new request."), code="cancelled"
+        )
+    comment = _clean_text(comment, field=_("a comment"), limit=20000)
+    now = timezone.now()
+    _reopen(ticket)
+    Message.objects.create(
+        ticket=ticket,
+        author=actor or ticket.customer,
+        kind=Message.Kind.CUSTOMER,
+        via=via,
+        body=comment,
+        created_at=now,
+    )
+    _end_waiting(ticket)
+    ticket.last_activity_at = now
+    ticket.save(
+        update_fields=[
+            "status", "resolution", "closed_at", "closure_proposed_at", "last_activity_at",
+            *WAITING_FIELDS,
+        ]
+    )  # fmt: skip
+    _event(ticket, "reopened", actor=actor or ticket.customer, before=Status.CLOSED)
+    return ticket
+
+
+@transaction.atomic
+def ticket_cancel_as_mistake(*, ticket: Ticket, staff, reason: str) -> Ticket:
+    """Close a request opened by mistake and give back the credit it used."""
+    ticket = _lock(ticket)
+    _require(ticket, OPEN_STATES, _("cancelled"))
+    if ticket.entitlement is not None and ticket.entitlement.uses_total is not None:
+        entitlement_services.entitlement_give_back(
+            entitlement=ticket.entitlement, reference=ticket.ticket_id, reason=reason, actor=staff
+        )
+    _close(ticket, Resolution.CANCELLED, actor=staff, now=timezone.now(), detail=reason)
+    return ticket
+
+
+@transaction.atomic
+def ticket_revoke_links(*, ticket: Ticket, staff, reason: str) -> int:
+    count = links.links_revoke(ticket=ticket, reason=reason)
+    _event(ticket, "links revoked", actor=staff, before=ticket.status, detail=reason)
+    return count
+
+
+# --- The sweep --------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    reminded: int = 0
+    closed: int = 0
+
+
+def _claim_due(*, reminders: bool, now: datetime, batch: int) -> list[int]:
+    """Lock a batch of due waiting tickets; rows another transaction holds are skipped."""
+    attempts = settings.TICKET_CONTACT_ATTEMPTS
+    due = Ticket.objects.filter(status=Status.WAITING, next_action_at__lte=now)
+    due = (
+        due.filter(contact_attempts__lt=attempts)
+        if reminders
+        else due.filter(contact_attempts__gte=attempts)
+    )
+    return list(
+        due.order_by("next_action_at")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[:batch]
+    )
+
+
+def _mail_many(tickets: list[Ticket], template: str) -> None:
+    emails = []
+    for ticket in tickets:
+        token = links.link_issue(ticket=ticket)
+        rendered = outbox.email_render(
+            template=template, context=_mail_context(ticket, token), language=ticket.language
+        )
+        emails.append(
+            {
+                "to": ticket.customer.email,
+                "tag": template,
+                "language": ticket.language,
+                "reply_to": reply_address(ticket),
+                **rendered,
+            }
+        )
+    outbox.email_enqueue_many(emails=emails)
+
+
+def _sweep_reminders(now: datetime, batch: int) -> int:
+    attempts = settings.TICKET_CONTACT_ATTEMPTS
+    window = timedelta(days=settings.TICKET_AUTOCLOSE_DAYS)
+    with transaction.atomic():
+        ids = _claim_due(reminders=True, now=now, batch=batch)
+        if not ids:
+            return 0
+        # One statement moves every claimed ticket on: one more attempt, and the next due step
+        # (another reminder, or the closure once the window since the first attempt is over).
+        Ticket.objects.filter(pk__in=ids).update(
+            contact_attempts=F("contact_attempts") + 1,
+            last_attempt_at=now,
+            last_activity_at=now,
+            next_action_at=Case(
+                When(
+                    contact_attempts__lt=attempts - 1,
+                    then=Value(now + timedelta(days=settings.TICKET_REMINDER_INTERVAL_DAYS)),
+                ),
+                default=Greatest(F("first_attempt_at") + window, Value(now)),
+            ),
+        )
+        tickets = list(Ticket.objects.filter(pk__in=ids).select_related("customer"))
+        Message.objects.bulk_create(
+            Message(
+                ticket=t,
+                kind=Message.Kind.SYSTEM,
+                via=Message.Via.SYSTEM,
+                body=_("Automatic reminder: we are waiting for your reply."),
+                awaits_customer=True,
+                created_at=now,
+            )
+            for t in tickets
+        )
+        TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket=t,
+                at=now,
+                action="reminder sent",
+                from_status=Status.WAITING,
+                to_status=Status.WAITING,
+                detail=f"attempt {t.contact_attempts}",
+            )
+            for t in tickets
+        )
+        _mail_many(tickets, "ticket_reminder")
+    return len(ids)
+
+
+def _sweep_closures(now: datetime, batch: int) -> int:
+    with transaction.atomic():
+        ids = _claim_due(reminders=False, now=now, batch=batch)
+        if not ids:
+            return 0
+        Ticket.objects.filter(pk__in=ids, status=Status.WAITING).update(
+            status=Status.CLOSED,
+            resolution=Resolution.AUTO_CLOSED,
+            closed_at=now,
+            last_activity_at=now,
+            next_action_at=None,
+            closure_proposed_at=None,
+        )
+        tickets = list(Ticket.objects.filter(pk__in=ids).select_related("customer"))
+        TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket=t,
+                at=now,
+                action=f"closed: {Resolution.AUTO_CLOSED}",
+                from_status=Status.WAITING,
+                to_status=Status.CLOSED,
+                detail=f"{t.contact_attempts} unanswered contact attempts",
+            )
+            for t in tickets
+        )
+        links.links_expire_after_close(ticket_ids=ids, closed_at=now)
+        _mail_many(tickets, "ticket_closed")
+    return len(ids)
+
+
+def tickets_sweep(*, now: datetime | None = None, batch: int | None = None) -> SweepResult:
+    """Send due reminders and close tickets whose contact attempts all went unanswered.
+
+    Safe to run twice or twice at once: each batch claims its rows with FOR UPDATE SKIP LOCKED
+    and moves their due time on in the same transaction, so a row is handled once.
+    """
+    now = now or timezone.now()
+    batch = batch or settings.TICKET_SWEEP_BATCH
+    result = SweepResult()
+    while (count := _sweep_reminders(now, batch)) > 0:
+        result.reminded += count
+        if count < batch:
+            break
+    while (count := _sweep_closures(now, batch)) > 0:
+        result.closed += count
+        if count < batch:
+            break
+    return result
