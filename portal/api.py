@@ -35,4 +35,5 @@ def me(request: Request) -> Response:
 urlpatterns = [
     path("me/", me, name="me"),
     path("", include("entitlements.apis")),
+    path("", include("tickets.apis")),
 ]

@@ -54,7 +54,9 @@ class Command(BaseCommand):
         users = {email: self._account(email, name, extra) for email, name, _role, extra in ACCOUNTS}
         self._premium_plan(users["premium@example.com"])
         self._registrations(users["premium@example.com"])
-        self._engineer_permissions([u for u in users.values() if u.is_staff and not u.is_superuser])
+        engineers = [u for u in users.values() if u.is_staff and not u.is_superuser]
+        self._engineer_permissions(engineers)
+        self._engineer_profiles(engineers)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password '{DEMO_PASSWORD}':")
@@ -102,6 +104,20 @@ class Command(BaseCommand):
                 purchased_on=purchased.date(),
                 registered_at=purchased,
             )
+
+    def _engineer_profiles(self, engineers) -> None:
+        """Each engineer in their team; the US engineer also forms the xSP group."""
+        from teams.models import Team
+        from tickets.models import EngineerProfile
+
+        for engineer in engineers:
+            profile, _created = EngineerProfile.objects.get_or_create(
+                user=engineer, defaults={"team": Team.objects.get(code=engineer.support_team)}
+            )
+            products = Product.objects.all()
+            if engineer.support_team != "us":
+                products = products.exclude(code="xsp")
+            profile.products.set(products)
 
     def _engineer_permissions(self, engineers) -> None:
         from django.contrib.auth.models import Group, Permission
