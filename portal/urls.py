@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from entitlements import webhooks as entitlement_webhooks
 from portal.core import views as core_views
+from tickets import webhooks as ticket_webhooks
 
 admin.site.site_header = "NovaDesk"
 admin.site.site_title = "NovaDesk"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("support/", include("entitlements.urls")),
     path("tickets/", include("tickets.urls")),
     path("t/", include("tickets.link_urls")),
+    # Ahead of anymail's own URLs: the inbound view that never loses a mail.
+    path("anymail/postmark/inbound/", ticket_webhooks.PostmarkInbound.as_view()),
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("portal.api", "api"), namespace="api")),

@@ -7,4 +7,5 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Support requests")
 
     def ready(self) -> None:
+        import tickets.receivers  # noqa: F401 - inbound e-mail from anymail's webhook
         from tickets import signals  # noqa: F401 - connects the receivers

@@ -39,7 +39,7 @@ def link_ticket(*, token: str) -> Ticket | None:
     link = (
         AccessLink.objects.filter(token_hash=_hash(token), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .select_related("ticket", "ticket__customer", "ticket__product")
+        .select_related("ticket", "ticket__customer", "ticket__product", "ticket__team")
         .first()
     )
     if link is None:

@@ -324,6 +324,9 @@ class InboundEmail(models.Model):
     message = models.OneToOneField(
         Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_email"
     )
+    provider_message_id = models.CharField(
+        _("provider message ID"), max_length=200, null=True, blank=True, unique=True
+    )
 
     class Meta:
         verbose_name = _("incoming e-mail")

@@ -47,6 +47,7 @@ from tickets.text import mask_passwords
 logger = logging.getLogger(__name__)
 
 CALLBACK_HOURS = 3
+LAST_ATTEMPT_GRACE = timedelta(days=1)
 OPEN_STATES = (Status.NEW, Status.OPEN, Status.WAITING)
 
 
@@ -334,7 +335,8 @@ def _start_or_count_attempt(ticket: Ticket, now: datetime) -> None:
         ticket.next_action_at = now + timedelta(days=settings.TICKET_REMINDER_INTERVAL_DAYS)
     else:
         window_end = ticket.first_attempt_at + timedelta(days=settings.TICKET_AUTOCLOSE_DAYS)
-        ticket.next_action_at = max(window_end, now)
+        # Even a last attempt made late leaves the customer a day to answer it.
+        ticket.next_action_at = max(window_end, now + LAST_ATTEMPT_GRACE)
 
 
 def _end_waiting(ticket: Ticket) -> None:
@@ -417,7 +419,9 @@ def ticket_note(*, ticket: Ticket, engineer, body: str) -> Message:
 
 
 @transaction.atomic
-def ticket_log_call(*, ticket: Ticket, engineer, reached: bool, note: str = "") -> Message:
+def ticket_log_call(
+    *, ticket: Ticket, engineer, reached: bool, note: str = "", via: str = Message.Via.ADMIN
+) -> Message:
     """Record a phone call; an unanswered call is a contact attempt."""
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATES, _("called"))
@@ -433,7 +437,7 @@ def ticket_log_call(*, ticket: Ticket, engineer, reached: bool, note: str = "") 
         ticket=ticket,
         author=engineer,
         kind=Message.Kind.CALL,
-        via=Message.Via.ADMIN,
+        via=via,
         body=f"{body}\n\n{note}".strip(),
         awaits_customer=not reached,
         created_at=now,
@@ -664,11 +668,13 @@ def _claim_due(*, reminders: bool, now: datetime, batch: int) -> list[int]:
     """Lock a batch of due waiting tickets; rows another transaction holds are skipped."""
     attempts = settings.TICKET_CONTACT_ATTEMPTS
     due = Ticket.objects.filter(status=Status.WAITING, next_action_at__lte=now)
-    due = (
-        due.filter(contact_attempts__lt=attempts)
-        if reminders
-        else due.filter(contact_attempts__gte=attempts)
-    )
+    if reminders:
+        due = due.filter(contact_attempts__lt=attempts)
+    else:
+        # The window is checked here too, not only through next_action_at: a due time set
+        # under other settings (fewer attempts, a longer window) must not close a ticket early.
+        window_start = now - timedelta(days=settings.TICKET_AUTOCLOSE_DAYS)
+        due = due.filter(contact_attempts__gte=attempts, first_attempt_at__lte=window_start)
     return list(
         due.order_by("next_action_at")
         .select_for_update(skip_locked=True)
@@ -713,7 +719,7 @@ def _sweep_reminders(now: datetime, batch: int) -> int:
                     contact_attempts__lt=attempts - 1,
                     then=Value(now + timedelta(days=settings.TICKET_REMINDER_INTERVAL_DAYS)),
                 ),
-                default=Greatest(F("first_attempt_at") + window, Value(now)),
+                default=Greatest(F("first_attempt_at") + window, Value(now + LAST_ATTEMPT_GRACE)),
             ),
         )
         tickets = list(Ticket.objects.filter(pk__in=ids).select_related("customer"))

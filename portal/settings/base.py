@@ -206,6 +206,9 @@ INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="reply.novadesk.t
 TICKET_RATE_SUBMIT = env.str("TICKET_RATE_SUBMIT", default="10/h")
 TICKET_RATE_COMMENT = env.str("TICKET_RATE_COMMENT", default="60/h")
 TICKET_RATE_LINK = env.str("TICKET_RATE_LINK", default="120/h")
+# Where the client address for per-address limits comes from; behind a proxy that sets it,
+# e.g. HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
 # --- Online shop ----------------------------------------------------------------------------
 # Order notifications are signed with this secret (HMAC-SHA256 of the raw body).
@@ -275,6 +278,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Support requests, entitlements and usage reports of NovaDesk.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.Status"},
 }
 
 # --- Security headers -----------------------------------------------------------------------

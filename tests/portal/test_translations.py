@@ -26,8 +26,13 @@ SOURCES = [
 
 
 def messages(path: Path) -> dict[str, object]:
+    """The catalog's messages by their singular text (plural messages have a tuple id)."""
     with path.open("rb") as handle:
-        return {message.id: message for message in read_po(handle) if message.id}
+        return {
+            message.id if isinstance(message.id, str) else message.id[0]: message
+            for message in read_po(handle)
+            if message.id
+        }
 
 
 def translated(message) -> bool:

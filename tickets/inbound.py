@@ -1,0 +1,388 @@
+"""Incoming e-mail: a reply to a notification threads into its ticket; all else waits for staff.
+
+A mail counts as the customer's only when it is addressed to ``reply+<ticket ID>.<token>@``
+``INBOUND_EMAIL_DOMAIN``, the token is the ticket's, and the sender is the ticket's customer.
+Anything else (unknown ticket, wrong token, another sender, automatic replies, headers with line
+breaks, files or text the ticket refuses) is kept as a quarantined ``InboundEmail`` for staff:
+never dropped, never attributed to anyone.
+
+Unexpected errors propagate: the webhook then answers 500 and the provider delivers again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import html as htmllib
+import logging
+import re
+from dataclasses import dataclass, field
+from email.errors import HeaderParseError, MessageError
+from email.header import decode_header, make_header
+
+import nh3
+from anymail.inbound import AnymailInboundMessage
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.core.errors import ApplicationError
+from tickets import services
+from tickets.models import InboundEmail, Message, Ticket
+from tickets.text import mask_passwords
+
+logger = logging.getLogger(__name__)
+
+# reply+NS-2026-000123.0123456789abcdef@reply.novadesk.test
+REPLY_ADDRESS = re.compile(
+    r"^reply\+(?P<ticket_id>[A-Za-z0-9-]{1,20})\.(?P<token>[A-Za-z0-9]{1,64})@(?P<domain>[^@\s]+)$",
+    re.IGNORECASE,
+)
+BODY_LIMIT = 100_000  # what the quarantine keeps of one mail's text
+_HEADERS_CHECKED = ("From", "To", "Subject")
+# A private link quoted from our own notification: its token is stored nowhere else in clear.
+_PRIVATE_LINK = re.compile(r"(?:https?://\S*?)?/t/[A-Za-z0-9_-]{40,}/?")
+_LINK_REMOVED = "[private link removed]"
+
+# "On Mon, 23 Nov 2026 at 09:00, NovaDesk <support@…> wrote:" / "Am 23.11.2026 um 09:00 schrieb …:"
+# A date always has a digit, which keeps "On the console it wrote:" in the customer's text.
+_ATTRIBUTION = re.compile(
+    r"^\s*(?:on\s.*\d.*\swrote|am\s.*\d.*\sschrieb(?:\s.*)?)\s*:\s*$", re.IGNORECASE
+)
+# Outlook quotes without ">": everything below its separator is the earlier mail.
+_OUTLOOK_SEPARATOR = re.compile(
+    r"^\s*(?:-{3,}\s*(?:original message|ursprüngliche nachricht)\s*-{3,}|_{16,})\s*$",
+    re.IGNORECASE,
+)
+_OUTLOOK_HEADER = re.compile(r"^\s*(?:from|von)\s*:", re.IGNORECASE)
+_QUOTED = re.compile(r"^\s*>")
+_BLOCK_END = re.compile(r"<\s*(?:br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/pre)\b[^>]*>", re.I)
+
+# RFC 3834 and the common vendor headers of out-of-office and other robot mail.
+_AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+
+
+class _Quarantine(Exception):
+    """Why a mail is not added to a ticket; ``ticket`` when it clearly belongs to one."""
+
+    def __init__(self, reason: str, *, ticket: Ticket | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.ticket = ticket
+
+
+@dataclass
+class _Incoming:
+    """What arrived, read defensively: nothing here raises on a malformed mail."""
+
+    sender: str = ""
+    recipients: list[str] = field(default_factory=list)
+    subject: str = ""
+    full_text: str = ""
+    reply_text: str = ""
+    attachments: list[UploadedFile] = field(default_factory=list)
+    attachment_names: list[str] = field(default_factory=list)
+    broken_headers: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+# --- Reading the mail --------------------------------------------------------------------------
+
+
+def _visible(value: str) -> str:
+    """A header value safe to store in one line: line breaks shown, other controls removed."""
+    value = value.replace("\r", "\\r").replace("\n", "\\n")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", value)
+
+
+def _decoded(raw) -> str:
+    """A header's stored value unfolded and decoded (RFC 2047), without interpreting it."""
+    text = re.sub(r"\r?\n(?=[ \t])", "", str(raw))
+    try:
+        return str(make_header(decode_header(text)))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return text
+
+
+def _raw_headers(message: AnymailInboundMessage, name: str) -> list[str]:
+    # raw_items() hands out the values as received: reading them never parses, so never raises.
+    return [_decoded(value) for key, value in message.raw_items() if key.lower() == name.lower()]
+
+
+def _part_text(part) -> str:
+    payload = part.get_payload(decode=True)
+    if not payload:
+        return ""
+    try:
+        text = payload.decode(part.get_content_charset("utf-8"), errors="replace")
+    except LookupError:  # an unknown charset name
+        text = payload.decode("utf-8", errors="replace")
+    return re.sub(r"\r\n|\r", "\n", text)
+
+
+def _body_part(message: AnymailInboundMessage, content_type: str) -> str:
+    for part in message.walk():
+        if part.get_content_type() == content_type and not part.is_attachment():
+            return _part_text(part)
+    return ""
+
+
+def _normalise_whitespace(text: str) -> str:
+    lines = [re.sub(r"[ \t\u00a0\u200b]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML mail: every tag removed, scripts and styles with their content."""
+    html = _BLOCK_END.sub("\n", html)
+    text = nh3.clean(html, tags=set(), clean_content_tags={"script", "style", "title"})
+    return _normalise_whitespace(htmllib.unescape(text))
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of a reply: the earlier mail it quotes is removed where clearly marked.
+
+    An attribution line ("On … wrote:", "Am … schrieb …:") followed by ">" lines loses those
+    lines (an answer written below or between them stays); followed by unmarked text, or at an
+    Outlook separator, everything below is the earlier mail. ">" lines at the very end go too.
+    When nothing would be left, the whole text is kept.
+    """
+    lines = text.splitlines()
+    kept: list[str] = []
+    dropping_quotes = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        attribution = 0
+        if _ATTRIBUTION.match(line):
+            attribution = 1
+        elif index + 1 < len(lines) and _ATTRIBUTION.match(f"{line} {lines[index + 1]}"):
+            attribution = 2  # a long attribution wrapped onto a second line
+        if attribution:
+            following = next((x for x in lines[index + attribution :] if x.strip()), "")
+            if not _QUOTED.match(following):
+                break
+            dropping_quotes = True
+            index += attribution
+            continue
+        if _OUTLOOK_SEPARATOR.match(line) and (
+            "_" not in line
+            or _OUTLOOK_HEADER.match(next((x for x in lines[index + 1 :] if x.strip()), ""))
+        ):
+            break
+        if not (dropping_quotes and _QUOTED.match(line)):
+            kept.append(line)
+        index += 1
+    while kept and (not kept[-1].strip() or _QUOTED.match(kept[-1])):
+        kept.pop()
+    reply = "\n".join(kept).strip()
+    return reply or text.strip()
+
+
+def _redact(text: str) -> str:
+    return mask_passwords(_PRIVATE_LINK.sub(_LINK_REMOVED, text))
+
+
+def _read_attachments(message: AnymailInboundMessage, incoming: _Incoming) -> None:
+    for number, part in enumerate(message.attachments, start=1):
+        try:
+            name = part.get_filename() or f"attachment-{number}"
+        except (HeaderParseError, LookupError, UnicodeError, ValueError):
+            name = f"attachment-{number}"
+        name = _visible(str(name))[:150]
+        incoming.attachment_names.append(name)
+        try:
+            content = part.get_content_bytes() or b""
+        except (MessageError, LookupError, UnicodeError, ValueError):
+            incoming.unreadable.append(name)
+            continue
+        incoming.attachments.append(SimpleUploadedFile(name, content, part.get_content_type()))
+
+
+def _read(message: AnymailInboundMessage) -> _Incoming:
+    incoming = _Incoming()
+    for name in _HEADERS_CHECKED:
+        values = _raw_headers(message, name)
+        if any("\r" in value or "\n" in value for value in values):
+            incoming.broken_headers.append(name)
+    senders = _raw_headers(message, "From") or [str(message.envelope_sender or "")]
+    incoming.sender = _visible(", ".join(senders))[:320]
+    incoming.recipients = [
+        _visible(str(value)).strip().strip("<>")
+        for value in [message.envelope_recipient, *_raw_headers(message, "To")]
+        if value
+    ]
+    incoming.subject = _redact(_visible(" ".join(_raw_headers(message, "Subject"))))[:300]
+
+    text = _body_part(message, "text/plain")
+    if not text.strip():
+        html = _body_part(message, "text/html")
+        text = html_to_text(html) if html.strip() else ""
+    text = text.strip()
+    incoming.full_text = _redact(text)
+    if len(incoming.full_text) > BODY_LIMIT:
+        incoming.full_text = incoming.full_text[:BODY_LIMIT] + "\n[...]"
+    incoming.reply_text = _redact(strip_quoted(text))
+    _read_attachments(message, incoming)
+    return incoming
+
+
+# --- Deciding where it belongs -----------------------------------------------------------------
+
+
+def _reply_addresses(message: AnymailInboundMessage) -> list[dict]:
+    """The reply addresses of our inbound domain the mail went to, envelope recipient first."""
+    candidates = []
+    if message.envelope_recipient:
+        candidates.append(str(message.envelope_recipient).strip().strip("<>"))
+    # An unreadable To header is skipped: the envelope recipient may still name the ticket.
+    with contextlib.suppress(HeaderParseError, MessageError, ValueError, TypeError):
+        candidates += [address.addr_spec for address in message.to]
+    domain = settings.INBOUND_EMAIL_DOMAIN.lower()
+    found = []
+    for candidate in candidates:
+        match = REPLY_ADDRESS.match(candidate)
+        if match and match["domain"].lower() == domain:
+            found.append({"address": candidate, **match.groupdict()})
+    return found
+
+
+def _sender_address(message: AnymailInboundMessage) -> str:
+    try:
+        sender = message.from_email
+    except (HeaderParseError, MessageError, ValueError, TypeError):
+        raise _Quarantine(_("The sender address cannot be read.")) from None
+    if sender is None:
+        raise _Quarantine(_("The mail has no sender address."))
+    if isinstance(sender, list):
+        raise _Quarantine(_("The mail names several senders."))
+    return sender.addr_spec
+
+
+def _is_automatic(message: AnymailInboundMessage) -> bool:
+    def first(name: str) -> str:
+        values = _raw_headers(message, name)
+        return values[0].strip().lower() if values else ""
+
+    auto_submitted = first("Auto-Submitted")
+    return (
+        (auto_submitted not in ("", "no"))
+        or first("Precedence") in _AUTOMATIC_PRECEDENCE
+        or bool(_raw_headers(message, "X-Autoreply") or _raw_headers(message, "X-Autorespond"))
+    )
+
+
+def _ticket_for(message: AnymailInboundMessage, incoming: _Incoming) -> Ticket:
+    """The ticket the mail may go to; raise _Quarantine unless address and sender both prove it."""
+    addresses = _reply_addresses(message)
+    if not addresses:
+        raise _Quarantine(_("The mail is not addressed to the reply address of a request."))
+    incoming.recipients.insert(0, addresses[0]["address"])
+    if len({a["ticket_id"].upper() for a in addresses}) > 1:
+        raise _Quarantine(_("The mail is addressed to several requests."))
+    reply = addresses[0]
+    ticket_id = reply["ticket_id"]
+    ticket = (
+        Ticket.objects.filter(ticket_id__in={ticket_id, ticket_id.upper()})
+        .select_related("customer")
+        .first()
+    )
+    if ticket is None:
+        raise _Quarantine(_("No request %(id)s exists.") % {"id": ticket_id})
+    if not hmac.compare_digest(
+        reply["token"].lower().encode(), ticket.reply_token.lower().encode()
+    ):
+        raise _Quarantine(
+            _("The reply address of request %(id)s has a wrong token.") % {"id": ticket_id}
+        )
+    sender = _sender_address(message)
+    if sender.lower() != (ticket.customer.email or "").lower():
+        raise _Quarantine(
+            _("The sender is not the customer of request %(id)s.") % {"id": ticket.ticket_id},
+            ticket=ticket,
+        )
+    if not ticket.customer.is_active:
+        raise _Quarantine(_("The customer's account is deactivated."), ticket=ticket)
+    if _is_automatic(message):
+        raise _Quarantine(_("An automatic reply (out of office or similar)."), ticket=ticket)
+    if incoming.unreadable:
+        raise _Quarantine(
+            _("An attachment cannot be read: %(names)s.")
+            % {"names": ", ".join(incoming.unreadable)},
+            ticket=ticket,
+        )
+    return ticket
+
+
+@transaction.atomic
+def inbound_email_receive(*, message: AnymailInboundMessage, provider_id: str = "") -> InboundEmail:
+    """Record an incoming mail and add it to its ticket when it is provably the customer's.
+
+    ``provider_id`` is the provider's message ID: a delivery the provider repeats (it did not
+    see our answer) is recognised and not added twice.
+    """
+    if provider_id:
+        already = InboundEmail.objects.filter(provider_message_id=provider_id).first()
+        if already is not None:
+            return already
+    incoming = _read(message)
+    record = InboundEmail(
+        subject=incoming.subject,
+        body=incoming.full_text,
+        attachment_names=incoming.attachment_names,
+        provider_message_id=provider_id or None,
+    )
+    try:
+        if incoming.broken_headers:
+            raise _Quarantine(
+                _("Refused: the %(headers)s header contains line breaks.")
+                % {"headers": "/".join(incoming.broken_headers)}
+            )
+        ticket = _ticket_for(message, incoming)
+        try:
+            posted = services.ticket_customer_message(
+                ticket=ticket,
+                body=incoming.reply_text,
+                files=incoming.attachments,
+                via=Message.Via.EMAIL,
+                actor=ticket.customer,
+            )
+        except ApplicationError as error:
+            raise _Quarantine(
+                _("Not added to %(id)s: %(error)s") % {"id": ticket.ticket_id, "error": error},
+                ticket=ticket,
+            ) from None
+    except _Quarantine as refusal:
+        record.state = InboundEmail.State.QUARANTINED
+        record.reason = refusal.reason[:200]
+        record.ticket = refusal.ticket
+        logger.info("Inbound mail quarantined: %s", record.reason)
+    else:
+        record.state = InboundEmail.State.THREADED
+        record.ticket = ticket
+        record.message = posted
+    record.sender = incoming.sender[:320]
+    record.recipient = (incoming.recipients[0] if incoming.recipients else "")[:320]
+    record.save()
+    return record
+
+
+@transaction.atomic
+def inbound_email_quarantine_unreadable(
+    *, sender: str, recipient: str, subject: str, body: str, reason: str, provider_id: str = ""
+) -> InboundEmail:
+    """Keep a mail the provider sent but no parser can read, for staff to look at."""
+    if provider_id:
+        already = InboundEmail.objects.filter(provider_message_id=provider_id).first()
+        if already is not None:
+            return already
+    return InboundEmail.objects.create(
+        sender=sender[:320],
+        recipient=recipient[:320],
+        subject=subject.replace("\r", "\\r").replace("\n", "\\n")[:300],
+        body=mask_passwords(body),
+        state=InboundEmail.State.QUARANTINED,
+        reason=reason[:200],
+        provider_message_id=provider_id or None,
+    )
