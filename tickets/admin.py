@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tickets import services
 from tickets.models import EngineerProfile, InboundEmail, Message, Ticket, TicketEvent
 
 
@@ -139,6 +140,20 @@ class TicketAdmin(admin.ModelAdmin):
     )
     readonly_fields = [name for (_title, options) in fieldsets for name in options["fields"]]
     inlines = (MessageInline, TicketEventInline)
+    actions = ["revoke_links"]
+
+    @admin.action(description=_("Revoke the customer's private links"), permissions=["view"])
+    def revoke_links(self, request, queryset):
+        count = 0
+        for ticket in queryset:
+            count += services.ticket_revoke_links(
+                ticket=ticket, staff=request.user, reason=f"revoked by {request.user}"
+            )
+        self.message_user(
+            request,
+            ngettext("%d link revoked.", "%d links revoked.", count) % count,
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request):
         return (

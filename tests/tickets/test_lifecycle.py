@@ -226,3 +226,36 @@ class TestClosing:
         assert links.link_ticket(token=token) == open_ticket
         frozen_monday.shift(60 * 60 * 24 * 2)
         assert links.link_ticket(token=token) is None
+
+
+class TestLinkRevocation:
+    def test_staff_revoke_a_tickets_links_from_the_admin(self, client, open_ticket):
+        from django.urls import reverse
+
+        from tests.factories import StaffFactory
+
+        token = links.link_issue(ticket=open_ticket)
+        client.force_login(StaffFactory(is_superuser=True))
+
+        client.post(
+            reverse("admin:tickets_ticket_changelist"),
+            {"action": "revoke_links", "_selected_action": [open_ticket.pk]},
+        )
+
+        assert links.link_ticket(token=token) is None
+        assert open_ticket.events.filter(action="links revoked").exists()
+
+    def test_changing_the_email_address_revokes_every_link(self, open_ticket, premium_customer):
+        from allauth.account.models import EmailAddress
+        from allauth.account.signals import email_changed
+
+        token = links.link_issue(ticket=open_ticket)
+        old = EmailAddress.objects.get(user=premium_customer)
+        new = EmailAddress.objects.create(user=premium_customer, email="new@example.com")
+
+        email_changed.send(
+            sender=EmailAddress, request=None, user=premium_customer,
+            from_email_address=old, to_email_address=new,
+        )  # fmt: skip
+
+        assert links.link_ticket(token=token) is None
