@@ -25,6 +25,13 @@ class Resolution(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled as opened by mistake")
 
 
+class Priority(models.IntegerChoices):
+    LOW = 1, _("low")
+    NORMAL = 2, _("normal")
+    HIGH = 3, _("high")
+    URGENT = 4, _("urgent")
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def for_customer(self, customer) -> TicketQuerySet:
         return self.filter(customer=customer)
@@ -33,8 +40,10 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return self.exclude(status=Status.CLOSED)
 
     def by_due(self) -> TicketQuerySet:
-        """Earliest first-response due first: the priority order of the queue."""
-        return self.order_by(models.F("first_response_due").asc(nulls_last=True), "created_at")
+        """The queue's order: a raised priority first, then the earliest first-response due."""
+        return self.order_by(
+            "-priority", models.F("first_response_due").asc(nulls_last=True), "created_at"
+        )
 
 
 class Ticket(models.Model):
@@ -59,6 +68,12 @@ class Ticket(models.Model):
     remote_id = models.CharField(_("remote-assistance ID"), max_length=40, blank=True)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+        help_text=_("Normal follows the service target; raise it to put a request first."),
+    )
     resolution = models.CharField(
         _("resolution"), max_length=16, choices=Resolution.choices, blank=True
     )

@@ -28,6 +28,7 @@ from entitlements import services as entitlement_services
 from entitlements.models import Category, Channel, Product
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
+from surveys import services as survey_services
 from teams import selectors as team_selectors
 from teams import services as team_services
 from tickets import attachments as attachment_checks
@@ -36,6 +37,7 @@ from tickets.models import (
     Attachment,
     EngineerProfile,
     Message,
+    Priority,
     Resolution,
     Status,
     Ticket,
@@ -205,6 +207,24 @@ def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATES, _("assigned"))
     _assign(ticket, engineer, actor=actor, action="assigned")
+    return ticket
+
+
+@transaction.atomic
+def ticket_set_priority(*, ticket: Ticket, priority: int, actor) -> Ticket:
+    ticket = _lock(ticket)
+    if priority not in Priority.values:
+        raise ApplicationError(_("Unknown priority."), code="invalid-priority")
+    before = ticket.get_priority_display()
+    ticket.priority = priority
+    ticket.save(update_fields=["priority"])
+    _event(
+        ticket,
+        "priority changed",
+        actor=actor,
+        before=ticket.status,
+        detail=f"{before} → {ticket.get_priority_display()}",
+    )
     return ticket
 
 
@@ -536,6 +556,8 @@ def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str
     _event(ticket, f"closed: {resolution}", actor=actor, before=before, detail=detail)
     links.links_expire_after_close(ticket_ids=[ticket.pk], closed_at=now)
     _notify(ticket, "ticket_closed", resolution=ticket.get_resolution_display())
+    if resolution != Resolution.CANCELLED:
+        survey_services.satisfaction_invite(tickets=[ticket], closed_at=now)
 
 
 @transaction.atomic
@@ -776,6 +798,7 @@ def _sweep_closures(now: datetime, batch: int) -> int:
         )
         links.links_expire_after_close(ticket_ids=ids, closed_at=now)
         _mail_many(tickets, "ticket_closed")
+        survey_services.satisfaction_invite(tickets=tickets, closed_at=now)
     return len(ids)
 
 

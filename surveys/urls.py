@@ -1,0 +1,5 @@
+"""Survey pages, under /surveys/."""
+
+app_name = "surveys"
+
+urlpatterns: list = []
