@@ -367,6 +367,11 @@ def _end_waiting(ticket: Ticket) -> None:
 
 
 WAITING_FIELDS = ["contact_attempts", "first_attempt_at", "last_attempt_at", "next_action_at"]
+# What opening, closing and reopening change.
+STATE_FIELDS = [
+    "status", "resolution", "closed_at", "closure_proposed_at", "last_activity_at",
+    *WAITING_FIELDS,
+]  # fmt: skip
 
 
 @transaction.atomic
@@ -525,12 +530,7 @@ def ticket_customer_message(
         ticket.status = Status.OPEN
     _end_waiting(ticket)
     ticket.last_activity_at = now
-    ticket.save(
-        update_fields=[
-            "status", "resolution", "closed_at", "closure_proposed_at", "last_activity_at",
-            *WAITING_FIELDS,
-        ]
-    )  # fmt: skip
+    ticket.save(update_fields=STATE_FIELDS)
     action = "reopened by customer reply" if before == Status.CLOSED else "customer wrote"
     _event(ticket, action, actor=actor or ticket.customer, before=before, detail=via)
     return message
@@ -547,12 +547,7 @@ def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str
     ticket.closure_proposed_at = None
     _end_waiting(ticket)
     ticket.last_activity_at = now
-    ticket.save(
-        update_fields=[
-            "status", "resolution", "closed_at", "closure_proposed_at", "last_activity_at",
-            *WAITING_FIELDS,
-        ]
-    )  # fmt: skip
+    ticket.save(update_fields=STATE_FIELDS)
     _event(ticket, f"closed: {resolution}", actor=actor, before=before, detail=detail)
     links.links_expire_after_close(ticket_ids=[ticket.pk], closed_at=now)
     _notify(ticket, "ticket_closed", resolution=ticket.get_resolution_display())
@@ -647,12 +642,7 @@ def ticket_reopen(
     )
     _end_waiting(ticket)
     ticket.last_activity_at = now
-    ticket.save(
-        update_fields=[
-            "status", "resolution", "closed_at", "closure_proposed_at", "last_activity_at",
-            *WAITING_FIELDS,
-        ]
-    )  # fmt: skip
+    ticket.save(update_fields=STATE_FIELDS)
     _event(ticket, "reopened", actor=actor or ticket.customer, before=Status.CLOSED)
     return ticket
 
