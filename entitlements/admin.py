@@ -163,7 +163,9 @@ class EntitlementAdmin(admin.ModelAdmin):
             "-"
         ).isdigit() else None
 
-    @admin.action(description=_("Extend by the given days (reason required)"))
+    @admin.action(
+        description=_("Extend by the given days (reason required)"), permissions=["change"]
+    )
     def extend(self, request, queryset):
         reason, days = self._reason_and_days(request)
         for entitlement in queryset:
@@ -176,7 +178,7 @@ class EntitlementAdmin(admin.ModelAdmin):
                 return
         self.message_user(request, _("Extended."), messages.SUCCESS)
 
-    @admin.action(description=_("Revoke (reason required)"))
+    @admin.action(description=_("Revoke (reason required)"), permissions=["change"])
     def revoke(self, request, queryset):
         reason, _days = self._reason_and_days(request)
         for entitlement in queryset:

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from entitlements import webhooks as entitlement_webhooks
+from portal.core import desk
 from portal.core import views as core_views
 from tickets import webhooks as ticket_webhooks
 
@@ -21,6 +22,10 @@ urlpatterns = [
     # Ahead of anymail's own URLs: the inbound view that never loses a mail.
     path("anymail/postmark/inbound/", ticket_webhooks.PostmarkInbound.as_view()),
     path("anymail/", include("anymail.urls")),
+    # Staff sign in through the portal's (throttled) sign-in; the desk's own admin pages.
+    path("admin/login/", desk.admin_login, name="desk-admin-login"),
+    path("admin/desk/callbacks/", admin.site.admin_view(desk.callbacks), name="desk-callbacks"),
+    path("admin/desk/dashboard/", admin.site.admin_view(desk.dashboard), name="desk-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("portal.api", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

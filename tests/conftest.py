@@ -55,6 +55,7 @@ def _clear_cache() -> None:
 REFERENCE_DATA_MIGRATIONS = [
     ("teams.migrations.0002_default_teams", "create_default_teams"),
     ("entitlements.migrations.0002_catalogue", "create_catalogue"),
+    ("surveys.migrations.0002_standard_surveys", "create_standard_surveys"),
 ]
 
 

@@ -86,7 +86,9 @@ def _event(ticket: Ticket, action: str, *, actor=None, before: str = "", detail:
 def _lock(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock: transitions never work on a stale status."""
     return (
-        Ticket.objects.select_for_update().select_related("customer", "product").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "product")
+        .get(pk=ticket.pk)
     )
 
 

@@ -123,6 +123,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Staff only: at least 14 characters, letters and digits, not a common password.
+    {"NAME": "portal.accounts.validators.StaffPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -209,6 +211,10 @@ TICKET_RATE_LINK = env.str("TICKET_RATE_LINK", default="120/h")
 # Where the client address for per-address limits comes from; behind a proxy that sets it,
 # e.g. HTTP_X_REAL_IP.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+# --- Surveys --------------------------------------------------------------------------------
+SURVEY_INVITATION_DAYS = int_from_env("SURVEY_INVITATION_DAYS", 30)
+SURVEY_RATE_LINK = env.str("SURVEY_RATE_LINK", default="120/h")
 
 # --- Online shop ----------------------------------------------------------------------------
 # Order notifications are signed with this secret (HMAC-SHA256 of the raw body).

@@ -30,7 +30,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
         == 1
     )
     assert "premium@example.com" in second.getvalue()
-    assert "novadesk-demo" in second.getvalue()
+    assert "novadesk-demo-2026" in second.getvalue()
     assert User.objects.filter(is_staff=True, support_team_override="de").exists()
     assert User.objects.filter(is_staff=True, support_team_override="us").exists()
     assert User.objects.filter(is_superuser=True).exists()

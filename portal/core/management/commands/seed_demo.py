@@ -13,7 +13,7 @@ from django.utils import timezone
 from entitlements import services as entitlement_services
 from entitlements.models import Entitlement, Offering, Product, SupportKind
 
-DEMO_PASSWORD = "novadesk-demo"  # noqa: S105 - printed on purpose, demo accounts only
+DEMO_PASSWORD = "novadesk-demo-2026"  # noqa: S105 - printed on purpose, demo accounts only
 
 ACCOUNTS = [
     # email, name, role, extra fields
@@ -21,13 +21,13 @@ ACCOUNTS = [
     (
         "engineer.us@novadesk.test",
         "Sam Carter",
-        "support engineer, US team",
+        "support engineer, US team (and the xSP group)",
         {"is_staff": True, "country": "US", "language": "en", "support_team_override": "us"},
     ),
     (
         "engineer.de@novadesk.test",
         "Jonas Weber",
-        "support engineer, Germany team",
+        "support lead, Germany team",
         {"is_staff": True, "country": "DE", "language": "de", "support_team_override": "de"},
     ),
     (
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         self._premium_plan(users["premium@example.com"])
         self._registrations(users["premium@example.com"])
         engineers = [u for u in users.values() if u.is_staff and not u.is_superuser]
-        self._engineer_permissions(engineers)
+        self._engineer_roles(engineers)
         self._engineer_profiles(engineers)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
@@ -119,14 +119,13 @@ class Command(BaseCommand):
                 products = products.exclude(code="xsp")
             profile.products.set(products)
 
-    def _engineer_permissions(self, engineers) -> None:
-        from django.contrib.auth.models import Group, Permission
+    def _engineer_roles(self, engineers) -> None:
+        """The US engineer works as a support engineer, the German one leads the team."""
+        from django.contrib.auth.models import Group
 
-        group, _created = Group.objects.get_or_create(name="Support engineers")
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label__in=["tickets", "entitlements", "surveys", "core"]
-            )
-        )
+        from portal.accounts import roles
+
+        roles.roles_sync()
         for engineer in engineers:
-            engineer.groups.add(group)
+            name = roles.SUPPORT_LEAD if engineer.support_team == "de" else roles.SUPPORT_ENGINEER
+            engineer.groups.add(Group.objects.get(name=name))

@@ -1,0 +1,293 @@
+"""Surveys in the support desk: definitions with their questions, sending one to an audience,
+the report, and the invitations and responses (read-only: they are the customers' record)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
+
+from portal.core.errors import ApplicationError
+from surveys import charts, selectors, services
+from surveys.forms import ReportFilterForm, SurveySendForm
+from surveys.models import Answer, Invitation, Question, Response, Survey, SurveyRun
+
+REPORT_PERMISSION = "surveys.view_response"
+SEND_PERMISSION = "surveys.add_surveyrun"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = ("position", "kind", "text", "options", "required")
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ("title", "code", "is_active", "question_count", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("title", "code")
+    inlines = [QuestionInline]
+    actions = ["send_to_audience"]
+    fields = ("title", "code", "intro", "is_active")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(question_count=Count("questions"))
+
+    @admin.display(description=_("questions"), ordering="question_count")
+    def question_count(self, obj: Survey) -> int:
+        return obj.question_count
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("report/", view(self.report_view), name="surveys_survey_report"),
+            path(
+                "report/chart.css",
+                view(cache_control(private=True, max_age=3600)(self.chart_css_view)),
+                name="surveys_survey_report_css",
+            ),
+            path("<path:object_id>/send/", view(self.send_view), name="surveys_survey_send"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_report": request.user.has_perm(REPORT_PERMISSION),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_report": request.user.has_perm(REPORT_PERMISSION),
+            "can_send": request.user.has_perm(SEND_PERMISSION),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- Sending to an audience ---
+
+    @admin.action(description=_("Send to an audience…"), permissions=["send"])
+    def send_to_audience(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one survey to send."), messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:surveys_survey_send", args=[queryset.get().pk]))
+
+    def has_send_permission(self, request) -> bool:
+        return request.user.has_perm(SEND_PERMISSION)
+
+    def send_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_send_permission(request):
+            raise PermissionDenied
+        survey = get_object_or_404(Survey, pk=object_id)
+        form = SurveySendForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = services.survey_send(
+                    survey=survey,
+                    audience=form.cleaned_data["audience"],
+                    support_kind=form.cleaned_data["support_kind"] or "",
+                    days=form.cleaned_data["days"],
+                    actor=request.user,
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)s customers were invited to “%(survey)s”.")
+                    % {"count": run.invited, "survey": survey},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:surveys_survey_change", args=[survey.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": survey,
+            "title": _("Send “%(survey)s” to an audience") % {"survey": survey},
+            "form": form,
+            "runs": survey.runs.select_related("created_by")[:10],
+        }
+        return TemplateResponse(request, "admin/surveys/survey/send.html", context)
+
+    # --- The report ---
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm(REPORT_PERMISSION):
+            raise PermissionDenied
+        satisfaction = services.satisfaction_survey()
+        form = ReportFilterForm(request.GET or None, initial={"survey": satisfaction, "months": 12})
+        survey = form.cleaned_data.get("survey") if form.is_valid() else None
+        survey = survey or satisfaction
+        team = form.cleaned_data.get("team") if form.is_valid() else None
+        since, until = form.period()
+        scope = {
+            "survey": survey,
+            "since": since,
+            "until": until,
+            "team_id": team.pk if team else None,
+        }
+        groups = [
+            {"key": grouping.key, "label": grouping.label, "heading": grouping.heading,
+             "rows": selectors.report_rows(grouping=grouping.key, **scope)}
+            for grouping in selectors.GROUPINGS
+        ]  # fmt: skip
+        months = next(group["rows"] for group in groups if group["key"] == "month")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Survey report"),
+            "form": form,
+            "survey": survey,
+            "team": team,
+            "since": since,
+            "until": until,
+            "totals": selectors.report_totals(**scope),
+            "groups": groups,
+            "chart": charts.trend_chart_svg(months) if months else "",
+            "low_ratings": selectors.low_ratings(**scope),
+        }
+        return TemplateResponse(request, "admin/surveys/survey/report.html", context)
+
+    def chart_css_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm(REPORT_PERMISSION):
+            raise PermissionDenied
+        return HttpResponse(charts.trend_chart_css(), content_type="text/css; charset=utf-8")
+
+
+@admin.register(SurveyRun)
+class SurveyRunAdmin(ReadOnlyAdmin):
+    list_display = ("survey", "audience", "support_kind", "days", "invited", "created_at",
+                    "created_by")  # fmt: skip
+    list_filter = ("survey", "audience")
+    list_select_related = ("survey", "created_by")
+    fields = list_display
+
+
+def _ticket_link(invitation: Invitation) -> str:
+    if invitation.ticket_id is None:
+        return "-"
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("admin:tickets_ticket_change", args=[invitation.ticket_id]),
+        invitation.ticket.ticket_id,
+    )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "survey", "ticket_link", "customer", "engineer", "team",
+                    "expires_at", "answered_at", "rating")  # fmt: skip
+    list_select_related = ("survey", "ticket", "customer", "engineer", "team", "response")
+    list_filter = ("survey", "team", ("answered_at", admin.EmptyFieldListFilter), "support_kind")
+    search_fields = ("ticket__ticket_id", "customer__email")
+    date_hierarchy = "sent_at"
+    show_full_result_count = False
+    fields = ("survey", "ticket_link", "closed_at", "run", "customer", "language", "engineer",
+              "team", "product", "support_kind", "sent_at", "expires_at", "answered_at",
+              "rating")  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=_("ticket"), ordering="ticket__ticket_id")
+    def ticket_link(self, obj: Invitation) -> str:
+        return _ticket_link(obj)
+
+    @admin.display(description=_("rating"))
+    def rating(self, obj: Invitation):
+        response = getattr(obj, "response", None)
+        return response.rating if response is not None and response.rating else "-"
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("question", "rating", "choice", "text")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question")
+
+
+class LowRatingFilter(admin.SimpleListFilter):
+    title = _("low rating")
+    parameter_name = "low"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("low (1 or 2)")), ("no", _("3 or better"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(rating__lte=2)
+        if self.value() == "no":
+            return queryset.filter(rating__gte=3)
+        return queryset
+
+
+@admin.register(Response)
+class ResponseAdmin(ReadOnlyAdmin):
+    list_display = ("submitted_at", "survey", "ticket_link", "rating", "low_flag", "short_comment",
+                    "engineer", "team")  # fmt: skip
+    list_select_related = ("invitation__survey", "invitation__ticket", "invitation__engineer",
+                           "invitation__team")  # fmt: skip
+    list_filter = (LowRatingFilter, "rating", "invitation__survey", "invitation__team")
+    search_fields = ("invitation__ticket__ticket_id", "invitation__customer__email", "comment")
+    date_hierarchy = "submitted_at"
+    show_full_result_count = False
+    inlines = [AnswerInline]
+    fields = ("invitation", "ticket_link", "rating", "comment", "submitted_at", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("survey"), ordering="invitation__survey__title")
+    def survey(self, obj: Response) -> Survey:
+        return obj.invitation.survey
+
+    @admin.display(description=_("ticket"), ordering="invitation__ticket__ticket_id")
+    def ticket_link(self, obj: Response) -> str:
+        return _ticket_link(obj.invitation)
+
+    @admin.display(description=_("low"), boolean=True)
+    def low_flag(self, obj: Response) -> bool:
+        return obj.is_low
+
+    @admin.display(description=_("comment"))
+    def short_comment(self, obj: Response) -> str:
+        return Truncator(obj.comment).chars(80) or "-"
+
+    @admin.display(description=_("engineer"), ordering="invitation__engineer__name")
+    def engineer(self, obj: Response):
+        return obj.invitation.engineer or "-"
+
+    @admin.display(description=_("team"), ordering="invitation__team__name")
+    def team(self, obj: Response):
+        return obj.invitation.team or "-"
