@@ -15,10 +15,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
+from portal.core.charts import strip_inline_code
 from surveys.selectors import ReportRow
 
 CHART_ID = "survey-trend"
-SVG_NS = "{http://www.w3.org/2000/svg}"
 
 STYLE = Style(
     background="#ffffff",
@@ -34,17 +34,6 @@ STYLE = Style(
     title_font_size=16,
     value_font_size=12,
 )
-
-
-def _strip_scripts_and_styles(tree):
-    """Drop what the page's CSP would block anyway: scripts, the <style> and the tooltip layer."""
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            tag = child.tag if isinstance(child.tag, str) else ""
-            classes = (child.get("class") or "").split()
-            if tag.endswith("script") or tag.endswith("style") or "tooltip-overlay" in classes:
-                parent.remove(child)
-    return tree
 
 
 def _labelled(title: str):
@@ -89,7 +78,7 @@ def _chart(rows: Sequence[ReportRow]) -> pygal.Line:
         [round(row.response_rate, 1) if row.response_rate is not None else None for row in rows],
         secondary=True,
     )
-    chart.add_xml_filter(_strip_scripts_and_styles)
+    chart.add_xml_filter(strip_inline_code)
     chart.add_xml_filter(_labelled(chart.title))
     return chart
 

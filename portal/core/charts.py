@@ -17,12 +17,14 @@ from django.utils.safestring import SafeString, mark_safe
 INLINE_CODE = {"script", "style"}
 
 
-def _strip_inline_code(root):
+def strip_inline_code(root):
     """Remove what a strict CSP blocks anyway: ``<script>`` and ``<style>`` elements (pygal
-    writes its configuration as a script even with ``js=[]``) and ``style=`` attributes."""
+    writes its configuration as a script even with ``js=[]``), ``style=`` attributes, and the
+    tooltip layer only pygal's script would use. An XML filter for any pygal chart."""
     for parent in list(root.iter()):
         for child in list(parent):
-            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] in INLINE_CODE:
+            tag = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+            if tag in INLINE_CODE or "tooltip-overlay" in (child.get("class") or "").split():
                 parent.remove(child)
         if "style" in parent.attrib:
             del parent.attrib["style"]
@@ -70,7 +72,7 @@ def line_chart(
     chart.x_labels = list(x_labels)
     for name, values in series.items():
         chart.add(name, list(values))
-    chart.add_xml_filter(_strip_inline_code)
+    chart.add_xml_filter(strip_inline_code)
     svg = chart.render(is_unicode=True)
     # The root gets an accessible role; its <title> names the chart.
     svg = svg.replace("<svg ", '<svg role="img" ', 1)
