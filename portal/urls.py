@@ -9,6 +9,8 @@ from tickets import webhooks as ticket_webhooks
 
 admin.site.site_header = "NovaDesk"
 admin.site.site_title = "NovaDesk"
+# The queue needs the width more than the app menu does.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", core_views.home, name="home"),
