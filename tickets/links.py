@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from tickets.models import AccessLink, Ticket
 
+LAST_USED_PRECISION = timedelta(hours=1)
+
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -44,7 +46,9 @@ def link_ticket(*, token: str) -> Ticket | None:
     )
     if link is None:
         return None
-    AccessLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    if link.last_used_at is None or now - link.last_used_at > LAST_USED_PRECISION:
+        # Recorded to the hour, so reading a ticket through its link is not a write each time.
+        AccessLink.objects.filter(pk=link.pk).update(last_used_at=now)
     return link.ticket
 
 
