@@ -43,5 +43,23 @@ format: install
 test: install messages lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Realistic volume on PostgreSQL (benchmarks/README.md): `make seed-scale` builds 100,000
+# tickets in SCALE_DATABASE_URL, `make bench` measures the budgets of DESIGN.md §10 against it.
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/novadesk_scale
+SCALE_TICKETS ?= 100000
+SEED_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: seed-scale bench
+
+seed-scale: install messages
+	$(BIN)/python benchmarks/create_database.py $(SCALE_DATABASE_URL)
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python manage.py seed_scale --tickets $(SCALE_TICKETS) $(SEED_ARGS)
+
+bench: install messages
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var/celery-broker var/cache var/test-novadesk.sqlite3 test-artifacts
