@@ -140,6 +140,19 @@ class Ticket(models.Model):
                 condition=~Q(status="closed"),
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(
+                fields=["assignee"],
+                name="ticket_open_by_assignee_idx",
+                condition=~Q(status="closed"),
+            ),
+            # The queue's order (by_due): a page of it without sorting every ticket. Ascending
+            # puts NULLs last in PostgreSQL, as by_due asks; SQLite has no NULLS LAST here.
+            models.Index(
+                models.F("priority").desc(),
+                models.F("first_response_due").asc(),
+                "created_at",
+                name="ticket_queue_order_idx",
+            ),
         ]
 
     def __str__(self) -> str:
