@@ -33,7 +33,7 @@ def link_url(token: str) -> str:
     return f"{settings.SITE_URL}/t/{token}/"
 
 
-def link_ticket(*, token: str) -> Ticket | None:
+def link_ticket(*, token: str, record_use: bool = False) -> Ticket | None:
     """The ticket a valid token opens, or None (unknown, revoked or expired alike)."""
     if not token or len(token) > 100:
         return None
@@ -46,8 +46,8 @@ def link_ticket(*, token: str) -> Ticket | None:
     )
     if link is None:
         return None
-    if link.last_used_at is None or now - link.last_used_at > LAST_USED_PRECISION:
-        # Recorded to the hour, so reading a ticket through its link is not a write each time.
+    # Only an action through the link is recorded (to the hour): reading changes nothing.
+    if record_use and (link.last_used_at is None or now - link.last_used_at > LAST_USED_PRECISION):
         AccessLink.objects.filter(pk=link.pk).update(last_used_at=now)
     return link.ticket
 

@@ -80,9 +80,9 @@ def _ticket_for_customer(request: HttpRequest, ticket_id: str) -> Ticket:
     return ticket
 
 
-def _ticket_for_link(token: str) -> Ticket:
+def _ticket_for_link(token: str, *, record_use: bool = False) -> Ticket:
     """The one ticket a private link opens; unknown, revoked and expired links are "not found"."""
-    ticket = links.link_ticket(token=token)
+    ticket = links.link_ticket(token=token, record_use=record_use)
     if ticket is None:
         raise Http404
     return selectors.ticket_by_pk(pk=ticket.pk)
@@ -462,7 +462,7 @@ def attachment_download(request: HttpRequest, ticket_id: str, attachment_id: int
 def link_detail(request: HttpRequest, token: str) -> HttpResponse:
     if getattr(request, "limited", False):
         return _too_many(request)
-    ticket = _ticket_for_link(token)
+    ticket = _ticket_for_link(token, record_use=request.method == "POST")
     # The link stands for the ticket's customer: nobody is signed in, and the actor is the
     # customer the service falls back to.
     return _ticket_page(

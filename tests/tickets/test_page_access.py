@@ -299,3 +299,14 @@ class TestDownloads:
         )
 
         assert client.get(url).status_code == 200
+
+
+def test_reading_a_ticket_through_its_link_changes_nothing(client, open_ticket):
+    """No state changes on GET: only an action through the link records its use."""
+    from tickets.models import AccessLink
+
+    token = links.link_issue(ticket=open_ticket)
+
+    assert client.get(f"/t/{token}/").status_code == 200
+
+    assert AccessLink.objects.filter(ticket=open_ticket, last_used_at__isnull=False).count() == 0
