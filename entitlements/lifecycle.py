@@ -51,7 +51,7 @@ def is_supported(supported_until: date | None, on: date) -> bool:
 
 def version_status(*, product: Product, version: str, on: date) -> VersionStatus:
     """Say whether ``version`` of ``product`` is supported on ``on``, and until when."""
-    releases = [r for r in product.releases.all() if r.released_on <= on]
+    releases = [r for r in product.releases.all() if r.released_on <= on and not r.is_beta]
     ends = major_support_ends(releases)
     release = next((r for r in releases if r.version == version.strip()), None)
     latest = max(releases, key=lambda r: (r.major, r.minor, r.patch), default=None)

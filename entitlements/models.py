@@ -37,6 +37,11 @@ class Release(models.Model):
     patch = models.PositiveSmallIntegerField(_("patch"), editable=False, default=0)
     released_on = models.DateField(_("released on"))
     notes = models.TextField(_("release notes"), blank=True)
+    is_beta = models.BooleanField(
+        _("beta"),
+        default=False,
+        help_text=_("Beta builds run only for NCEP participants and are shown to the beta group."),
+    )
 
     class Meta:
         verbose_name = _("release")

@@ -34,7 +34,7 @@ def product_versions(*, on: date | None = None) -> list[dict]:
     on = on or timezone.localdate()
     result = []
     for product in products_with_releases():
-        releases = [r for r in product.releases.all() if r.released_on <= on]
+        releases = [r for r in product.releases.all() if r.released_on <= on and not r.is_beta]
         ends = lifecycle.major_support_ends(releases)
         result.append(
             {
@@ -145,7 +145,7 @@ def upgrade_answer(
     """
     at = at or timezone.now()
     product = registration.product
-    releases = [r for r in product.releases.all() if r.released_on <= at.date()]
+    releases = [r for r in product.releases.all() if r.released_on <= at.date() and not r.is_beta]
     latest = max(releases, key=lambda r: (r.major, r.minor, r.patch), default=None)
     owned = registration.major
     answer = {

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tickets",
     "surveys",
     "telemetry",
+    "partners",
 ]
 
 MIDDLEWARE = [
