@@ -36,4 +36,5 @@ urlpatterns = [
     path("me/", me, name="me"),
     path("", include("entitlements.apis")),
     path("", include("tickets.apis")),
+    path("", include("telemetry.apis")),
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("t/", include("tickets.link_urls")),
     path("surveys/", include("surveys.urls")),
+    path("customer-experience/", include("telemetry.urls")),
     # Ahead of anymail's own URLs: the inbound view that never loses a mail.
     path("anymail/postmark/inbound/", ticket_webhooks.PostmarkInbound.as_view()),
     path("anymail/", include("anymail.urls")),

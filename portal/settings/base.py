@@ -217,6 +217,24 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 SURVEY_INVITATION_DAYS = int_from_env("SURVEY_INVITATION_DAYS", 30)
 SURVEY_RATE_LINK = env.str("SURVEY_RATE_LINK", default="120/h")
 
+# --- Customer Experience Programme (usage reports) -------------------------------------------
+TELEMETRY_MAX_BATCH = int_from_env("TELEMETRY_MAX_BATCH", 500)
+# Request bodies: as sent (gzip or not) and after inflating; larger ones are refused with 413.
+TELEMETRY_MAX_BODY_BYTES = int_from_env("TELEMETRY_MAX_BODY_BYTES", 4 * 1024 * 1024)
+TELEMETRY_MAX_INFLATED_BYTES = int_from_env("TELEMETRY_MAX_INFLATED_BYTES", 16 * 1024 * 1024)
+TELEMETRY_RETENTION_DAYS = int_from_env("TELEMETRY_RETENTION_DAYS", 90)
+TELEMETRY_PARTITIONS_AHEAD_DAYS = int_from_env("TELEMETRY_PARTITIONS_AHEAD_DAYS", 7)
+# What clients are told: report again after this many seconds (more when they push too hard).
+TELEMETRY_REPORT_INTERVAL_SECONDS = int_from_env("TELEMETRY_REPORT_INTERVAL_SECONDS", 86400)
+# A send time further from the receive time than this is clamped (and counted).
+TELEMETRY_SENT_AT_MAX_AGE_DAYS = int_from_env("TELEMETRY_SENT_AT_MAX_AGE_DAYS", 30)
+TELEMETRY_SENT_AT_MAX_AHEAD_SECONDS = int_from_env("TELEMETRY_SENT_AT_MAX_AHEAD_SECONDS", 3600)
+# Rate limits per minute: requests per client address, reports per installation.
+TELEMETRY_RATE_REQUESTS_PER_ADDRESS = int_from_env("TELEMETRY_RATE_REQUESTS_PER_ADDRESS", 120)
+TELEMETRY_RATE_REPORTS_PER_INSTALLATION = int_from_env(
+    "TELEMETRY_RATE_REPORTS_PER_INSTALLATION", 1000
+)
+
 # --- Online shop ----------------------------------------------------------------------------
 # Order notifications are signed with this secret (HMAC-SHA256 of the raw body).
 ORDER_WEBHOOK_SECRET = env.str("ORDER_WEBHOOK_SECRET", default="")
@@ -259,6 +277,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-requeue-stuck": {
         "task": "portal.core.tasks.outbox_requeue_stuck",
         "schedule": float(int_from_env("OUTBOX_SWEEP_SECONDS", 30)),
+    },
+    "telemetry-partitions": {
+        "task": "telemetry.tasks.partitions_maintain",
+        "schedule": 3600.0,
     },
     "ticket-sweeps": {
         "task": "tickets.tasks.run_ticket_sweeps",

@@ -1,0 +1,468 @@
+"""Recognise personal data in the identifier-like values of a usage report.
+
+A report carries software names and versions, operating-system editions, CPU models and disk
+types. None of these ever needs a name, an address or a number that reaches a person, so a value
+that looks like one is personal data typed or pasted where it does not belong. ``scan`` returns
+the first kind found, checked in this order:
+
+``EMAIL``
+    ``local@domain.tld`` anywhere in the value, and the obfuscated forms ``user(at)firma.de``,
+    ``user [at] firma (dot) de``. The top-level label must start with a letter, so
+    ``CPU @ 3.20GHz`` and ``CPU@3.20GHz`` stay clean.
+``IBAN``
+    A known country code, two check digits and a BBAN of that country's length, spaces allowed,
+    passing the ISO 13616 mod-97 check.
+``PAYMENT_CARD``
+    13 to 19 digits, optionally grouped by spaces or dashes, with an issuer prefix (2, 3, 4, 5 or
+    6 as used by Visa, Mastercard, Amex, Discover, Diners, JCB, Maestro, UnionPay and Mir) and a
+    valid Luhn check digit. Digits joined by dots (versions) are never read as a card.
+``PHONE``
+    International numbers written with ``+`` or ``00`` that the ``phonenumbers`` metadata holds
+    possible; German national numbers with the trunk prefix ``0`` that it holds valid
+    (``030 12345678``, ``030/1234567``, ``0171-1234567``); North American numbers in their usual
+    layouts (``(555) 123-4567``, ``555-123-4567``, ``555.123.4567``). Without ``+``, ``00`` or a
+    leading ``0`` a digit run is not a German number, which keeps ``2015-2022`` and ``KB5005565``
+    clean; runs touching a dot belong to a version and are skipped.
+``USER_PATH``
+    A folder name below ``Users``, ``Benutzer``, ``Documents and Settings``, ``Dokumente und
+    Einstellungen``, ``home`` or ``profiles`` at the root of a drive, a POSIX path or a UNC share
+    (``\\\\server\\home$\\name``), and ``~name``. The shared folders ``Public``, ``Default``,
+    ``Default User``, ``All Users`` and ``Shared`` and unexpanded placeholders (``%USERNAME%``,
+    ``$USER``) are not names.
+``POSTAL_ADDRESS``
+    German streets with a house number (``Musterstraße 12``, ``Hauptstr. 5a``, ``Berliner Allee
+    3``, ``Am Markt 3``), a German postcode followed by a place (``10115 Berlin``,
+    ``D-80331 München``), US streets (``123 Main St``, ``1600 Amphitheatre Parkway``), a US
+    ``City, ST 12345`` line, and PO boxes or a ``Postfach`` with a number.
+``FREE_TEXT``
+    Values longer than ``MAX_IDENTIFIER_LENGTH`` or with more than ``MAX_IDENTIFIER_WORDS``
+    words, and shorter prose recognised by first-person and request words (``ich``, ``me``,
+    ``bitte``, ``please``), sentence breaks between words and a density of function words.
+
+Every detector is a heuristic tuned to keep real software, OS, CPU and disk names clean, and
+some personal data knowingly passes: addresses spelled out (``user at firma dot de``), phone
+numbers with dots other than the North American layout or without any prefix or grouping that
+marks them, numbers in other national formats, streets without a house number or in other
+countries' formats, city names on their own, personal names on their own (``Hans Müller``), and
+short prose without the marker words. Digits are ASCII only.
+
+``scan`` is called for every value of every report, so it is built for speed: values over the
+length limit are rejected at once, verdicts are cached for repeated values, and one
+precompiled pattern clears most clean values before any detector runs.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["MAX_IDENTIFIER_LENGTH", "MAX_IDENTIFIER_WORDS", "REASON_LABELS", "Reason", "scan"]
+
+# Names, versions, editions and models stay well below this; a longer value is prose.
+MAX_IDENTIFIER_LENGTH = 200
+MAX_IDENTIFIER_WORDS = 14
+_CACHE_SIZE = 100_000
+
+
+class Reason(enum.StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    POSTAL_ADDRESS = "postal_address"
+    PAYMENT_CARD = "payment_card"
+    IBAN = "iban"
+    USER_PATH = "user_path"
+    FREE_TEXT = "free_text"
+
+
+REASON_LABELS = {
+    Reason.EMAIL: _("E-mail address"),
+    Reason.PHONE: _("Phone number"),
+    Reason.POSTAL_ADDRESS: _("Postal address"),
+    Reason.PAYMENT_CARD: _("Payment card number"),
+    Reason.IBAN: _("IBAN"),
+    Reason.USER_PATH: _("User name in a path"),
+    Reason.FREE_TEXT: _("Free text"),
+}
+
+
+def scan(value: str) -> Reason | None:
+    """The first kind of personal data found in an identifier-like value (a software name, a
+    version, an OS edition, a CPU model, a disk type), or None when the value is clean."""
+    if len(value) > MAX_IDENTIFIER_LENGTH:
+        return Reason.FREE_TEXT
+    return _scan_cached(value)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _scan_cached(value: str) -> Reason | None:
+    # One word or two without a digit, an @, a path separator or an "(at)": the typical clean
+    # name ("Google Chrome", "TeamViewer", "ssd") needs nothing more.
+    if value.count(" ") < 2 and _SUSPECT.search(value) is None:
+        return None
+    # Each detector is guarded by a cheap test of what it cannot do without.
+    if ("@" in value or _OBFUSCATED_AT.search(value)) and _has_email(value):
+        return Reason.EMAIL
+    if _LONG_NUMBER.search(value):
+        if _has_iban(value):
+            return Reason.IBAN
+        if _has_payment_card(value):
+            return Reason.PAYMENT_CARD
+        if _has_phone(value):
+            return Reason.PHONE
+    elif "." in value and _DOTTED_PHONE.search(value):
+        return Reason.PHONE
+    if ("\\" in value or "/" in value or "~" in value) and _has_user_path(value):
+        return Reason.USER_PATH
+    if _POSTAL_HINT.search(value) and _has_postal_address(value):
+        return Reason.POSTAL_ADDRESS
+    if _is_free_text(value):
+        return Reason.FREE_TEXT
+    return None
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- E-mail -----------------------------------------------------------------------------------
+
+_AT = r"(?:@|\s*[(\[{<]\s*(?:at|ät)\s*[)\]}>]\s*)"
+_DOT = r"(?:\.|\s*[(\[{<]\s*(?:dot|punkt)\s*[)\]}>]\s*)"
+_EMAIL = re.compile(
+    # Any non-space character before the @ (local parts may hold !#$%&'*+/=?^`{|}~), labels of
+    # letters, digits and hyphens, and a last label that starts with a letter.
+    rf"[^\s@]{_AT}[^\W_][\w-]*(?:{_DOT}[\w-]+)*?{_DOT}[^\W\d_][\w-]*",
+    re.IGNORECASE,
+)
+
+
+_OBFUSCATED_AT = re.compile(r"[(\[{<]\s*(?:at|ät)\s*[)\]}>]", re.IGNORECASE)
+
+
+def _has_email(value: str) -> bool:
+    return _EMAIL.search(value) is not None
+
+
+# --- IBAN -------------------------------------------------------------------------------------
+
+_IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30,
+    "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
+    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}  # fmt: skip
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30}")
+
+
+def _has_iban(value: str) -> bool:
+    for match in _IBAN.finditer(value):
+        compact = match.group().replace(" ", "").upper()
+        length = _IBAN_LENGTHS.get(compact[:2])
+        if length is None or len(compact) < length:
+            continue
+        iban = compact[:length]
+        rearranged = iban[4:] + iban[:4]
+        # Letters count as 10..35 (int(c, 36)); the whole number mod 97 is 1 for a valid IBAN.
+        if int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1:
+            return True
+    return False
+
+
+# --- Payment card -----------------------------------------------------------------------------
+
+# Digit groups joined by single spaces or dashes, not touching letters, digits or dots.
+_DIGIT_GROUPS = re.compile(r"(?<![\w.])[0-9]+(?:[ -][0-9]+)*+(?![\w.])")
+_GROUP_SEPARATOR = re.compile(r"[ -]")
+
+
+def _is_card_number(digits: str) -> bool:
+    if not 13 <= len(digits) <= 19 or not _has_card_prefix(digits):
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        if position % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _has_card_prefix(digits: str) -> bool:
+    """Whether the issuer prefix is one in use and allows a number of this length."""
+    length, two = len(digits), digits[:2]
+    if two[0] == "4":  # Visa
+        return length in (13, 16, 19)
+    if "51" <= two <= "55":  # Mastercard
+        return length == 16
+    if two[0] == "5" or two[0] == "6":  # Maestro, Discover, UnionPay
+        return True
+    if two in ("34", "37"):  # American Express
+        return length == 15
+    if two in ("30", "35", "36", "38", "39"):  # Diners Club, JCB
+        return length >= 14
+    if two[0] == "2":
+        four = int(digits[:4])
+        if 2200 <= four <= 2204:  # Mir
+            return length >= 16
+        return 2221 <= four <= 2720 and length == 16  # Mastercard
+    return False
+
+
+def _has_payment_card(value: str) -> bool:
+    for match in _DIGIT_GROUPS.finditer(value):
+        candidate = match.group()
+        if len(candidate) < 13:
+            continue
+        groups = _GROUP_SEPARATOR.split(candidate)
+        # A card number may be preceded or followed by other numbers; try every run of groups.
+        for start in range(len(groups)):
+            digits = ""
+            for group in groups[start:]:
+                digits += group
+                if len(digits) > 19:
+                    break
+                if _is_card_number(digits):
+                    return True
+    return False
+
+
+# --- Phone ------------------------------------------------------------------------------------
+
+_INTERNATIONAL_PHONE = re.compile(r"(?<![\w.+])(?:\+|00)[1-9](?:[ /-]?\(?[0-9]+\)?)+(?![\w.])")
+_GERMAN_PHONE = re.compile(
+    r"(?<![\w.+/-])(?:\(0[1-9][0-9]{1,4}\)|0[1-9][0-9]{1,4})(?:[ /-]?[0-9]+)+(?![\w.])"
+)
+_NORTH_AMERICAN_PHONE = re.compile(
+    r"(?<![\w.])(?:\([2-9][0-9]{2}\) ?[0-9]{3}[ -]|[2-9][0-9]{2}([ -])[0-9]{3}\1)[0-9]{4}"
+    r"(?!\w|[.-][0-9])"
+)
+# 555.123.4567, and not a part of a longer dotted version.
+_DOTTED_PHONE = re.compile(r"(?<![\w.])[2-9][0-9]{2}\.[0-9]{3}\.[0-9]{4}(?!\w|\.[0-9])")
+_PHONE_GROUP_END = re.compile(r"[ /-]\(?[0-9]+\)?$")
+
+
+# Fewer digits than this (with the country code or the trunk 0) are a fragment, not a number
+# anyone could be called on ("030 123").
+_PHONE_MIN_DIGITS = 8
+
+
+def _phone_prefixes(candidate: str) -> Iterator[str]:
+    """Yield the candidate and its shorter forms without trailing digit groups."""
+    while sum(c.isdigit() for c in candidate) >= _PHONE_MIN_DIGITS:
+        yield candidate
+        shorter = _PHONE_GROUP_END.sub("", candidate)
+        if shorter == candidate:
+            return
+        candidate = shorter
+
+
+def _has_phone(value: str) -> bool:
+    if _NORTH_AMERICAN_PHONE.search(value) or _DOTTED_PHONE.search(value):
+        return True
+    for match in _INTERNATIONAL_PHONE.finditer(value):
+        text = match.group()
+        if text.startswith("00"):
+            text = "+" + text[2:]
+        for candidate in _phone_prefixes(text):
+            number = _parse_phone(candidate, None)
+            if number is not None and phonenumbers.is_possible_number(number):
+                return True
+    for match in _GERMAN_PHONE.finditer(value):
+        for candidate in _phone_prefixes(match.group()):
+            number = _parse_phone(candidate, "DE")
+            if number is not None and phonenumbers.is_valid_number(number):
+                return True
+    return False
+
+
+def _parse_phone(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+# --- User name in a path ----------------------------------------------------------------------
+
+_PROFILE_PATH = re.compile(
+    r"""
+    (?: (?<![^\s"'=(,;]) | [a-z]: | \\\\[^\\/\s]+ | /(?:var|usr|export) )  # root, drive or share
+    [\\/]+
+    (?: users | benutzer | documents\ and\ settings | dokumente\ und\ einstellungen
+      | home\$? | profiles?\$? )
+    [\\/]+
+    (?P<name>[^\\/:*?"<>|\r\n\t]+)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_TILDE_USER = re.compile(r"(?<![^\s\"'=(,;])~(?P<name>[a-z_][\w.-]*)(?=[\\/\s\"'),;]|$)", re.I)
+_SHARED_PROFILES = frozenset({"public", "default", "default user", "all users", "shared"})
+_PLACEHOLDER = re.compile(r"%\w+%|\$\{?\w+\}?|\{\w+\}")
+
+
+def _has_user_path(value: str) -> bool:
+    for match in _PROFILE_PATH.finditer(value):
+        name = match.group("name").strip()
+        if name and not _is_generic_profile(name):
+            return True
+    return any(
+        not _is_generic_profile(match.group("name")) for match in _TILDE_USER.finditer(value)
+    )
+
+
+def _is_generic_profile(name: str) -> bool:
+    return name.lower() in _SHARED_PROFILES or _PLACEHOLDER.fullmatch(name) is not None
+
+
+# --- Postal address ---------------------------------------------------------------------------
+
+_HOUSE_NUMBER = r"[0-9]{1,4}(?:\s?[a-z])?(?:\s?[-/]\s?[0-9]{1,4})?(?![\w.])"
+_GERMAN_STREET = re.compile(
+    rf"""
+    # Musterstraße 12, Hauptstr. 5a, Birkenweg 3: a compound street name. "-ring" only after a
+    # hyphen, so that "Spring 5" and "Keyring 2" stay clean.
+    (?<=[^\W\d_]{{2}})
+    (?:stra(?:ß|ss)e|str\.?|weg|gasse|platz|allee|damm|ufer|chaussee|steig|pfad|-ring)
+    \s?{_HOUSE_NUMBER}
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# Berliner Straße 12, Kaiser-Wilhelm-Ring 5 (German capitalisation is required here).
+_GERMAN_STREET_WORD = re.compile(
+    r"(?<=[^\W\d_]{2})[\s-](?:Straße|Strasse|Str\.?|Weg|Gasse|Platz|Allee|Damm|Ufer|Chaussee"
+    r"|Steig|Pfad|Markt|Ring)\s" + _HOUSE_NUMBER
+)
+# Am Markt 3, An der Alster 5, Unter den Linden 77.
+_GERMAN_PREPOSITION_STREET = re.compile(
+    r"\b(?:Am|Im|Zum|Zur|(?:An|Auf|In|Unter|Hinter|Vor|Bei)\s(?:der|den|dem))"
+    r"\s[A-ZÄÖÜ][\wäöüß-]+(?:\s[A-ZÄÖÜ][\wäöüß-]+)?\s" + _HOUSE_NUMBER
+)
+# 10115 Berlin, D-80331 München; not a part of a dotted version.
+_GERMAN_POSTCODE = re.compile(r"(?<![\w.,:/])(?P<code>[0-9]{5})\s(?P<place>[A-ZÄÖÜ][a-zäöüß]{2,})")
+# Words that follow a five-digit number in product names and are never a place.
+_NOT_A_PLACE = _words(
+    "series edition update version build release pro plus ultra standard enterprise home server "
+    "driver service pack runtime professional premium basic express mobile desktop kit sdk "
+    "bit core"
+)
+_US_STREET = re.compile(
+    r"""
+    (?<![\w.,-])[0-9]{1,6}\s(?:[NSEW]\.?\s)?(?P<name>(?:[A-Z][a-z]+\s){1,3})
+    (?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Parkway|Pkwy
+      |Place|Pl|Way|Terrace|Circle|Highway|Hwy|Square|Sq)\b
+    """,
+    re.VERBOSE,
+)
+# Words that name a product or a drive rather than a street ("Samsung 860 Evo Drive").
+_NOT_A_STREET_NAME = _words(
+    "evo pro plus portable external internal hard solid state flash disk disc usb cloud backup "
+    "network virtual google mirror one"
+)
+# Springfield, IL 62704
+_US_CITY_LINE = re.compile(
+    r"(?<=[a-z]),\s?(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS"
+    r"|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR)"
+    r"\s[0-9]{5}(?:-[0-9]{4})?(?![\w.])"
+)
+_POST_BOX = re.compile(
+    r"\b(?:p\.?\s?o\.?\s?box|post\soffice\sbox|postfach)\s?(?:nr\.?\s?)?[0-9]+", re.IGNORECASE
+)
+# Every address above has a number after a space, a dot or a street word; "2019" in
+# "Windows Server 2019" passes this test, most version strings ("14.36.32532") do not.
+_POSTAL_HINT = re.compile(r"[^\W\d_][.\s-]\s?[0-9]|[^\W\d_][0-9]{1,4}(?![\w.])|[0-9]\s[^\W\d_]")
+
+
+def _has_postal_address(value: str) -> bool:
+    if (
+        _GERMAN_STREET.search(value)
+        or _GERMAN_STREET_WORD.search(value)
+        or _GERMAN_PREPOSITION_STREET.search(value)
+        or _US_CITY_LINE.search(value)
+        or _POST_BOX.search(value)
+    ):
+        return True
+    for match in _GERMAN_POSTCODE.finditer(value):
+        if match.group("code") != "00000" and match.group("place").lower() not in _NOT_A_PLACE:
+            return True
+    for match in _US_STREET.finditer(value):
+        if _NOT_A_STREET_NAME.isdisjoint(match.group("name").lower().split()):
+            return True
+    return False
+
+
+# --- Free text --------------------------------------------------------------------------------
+
+# A word has two letters or more: "x64", "22H2" and "i7" hold none.
+_WORD_TOKEN = re.compile(r"[^\W\d_]{2}")
+_PUNCTUATION = "\"'.,;:!?()[]{}<>«»-"
+# First-person and request words: one of them in a value of three words or more is a message.
+_PERSONAL_WORDS = _words(
+    "me mich mir ich i'm i've i'll i'd please pls bitte danke thanks regards grüße gruß gruss "
+    "anrufen zurückrufen rückruf heiße wohne wohnhaft tomorrow yesterday gestern"
+)
+# Function words of English and German prose; product names rarely hold several.
+_FUNCTION_WORDS = _words(
+    "my mine your you we us our he she his her him they them their is am are was were be been "
+    "have has had do does did not can could would should will shall must the and but because "
+    "if when that this there here what why how who which with from about name call contact back "
+    "soon today now "
+    "du dich dir dein deine wir uns unser er sie ihr ihm ihn ist bin bist sind war waren habe "
+    "hast hat haben kann können würde wird werden nicht kein keine und aber weil dass wenn oder "
+    "der die das dem den ein eine einen name heute morgen bald hier jetzt mein meine meinen "
+    "meinem meiner"
+)
+# Abbreviations that end with a dot inside product names ("Plants vs. Zombies").
+_ABBREVIATIONS = _words(
+    "dr mr mrs ms st inc ltd corp co vs ver rev no nr etc approx jr sr prof bros intl dept "
+    "std min max incl"
+)
+_SENTENCE_BREAK = re.compile(r"([^\W\d_]{2,})([.!?]+)\s+(?=[^\W\d_])")
+
+
+def _is_free_text(value: str) -> bool:
+    tokens = value.lower().replace("\u2019", "'").split()
+    if len(tokens) < 3:
+        return False
+    if len(tokens) > MAX_IDENTIFIER_WORDS and _word_count(tokens) > MAX_IDENTIFIER_WORDS:
+        return True
+    words = {token.strip(_PUNCTUATION) for token in tokens}
+    personal = not _PERSONAL_WORDS.isdisjoint(words)
+    function_words = len(_FUNCTION_WORDS.intersection(words))
+    if not personal and not function_words:
+        return False
+    count = _word_count(tokens)
+    if count < 3:
+        return False
+    if personal:
+        return True
+    if count >= 4:
+        for match in _SENTENCE_BREAK.finditer(value):
+            if match.group(2) != "." or match.group(1).lower() not in _ABBREVIATIONS:
+                return True
+    return count >= 6 and function_words >= 4
+
+
+def _word_count(tokens: list[str]) -> int:
+    return sum(1 for token in tokens if _WORD_TOKEN.search(token))
+
+
+# --- First pass -------------------------------------------------------------------------------
+
+# Without a digit, an @, a path character or a bracketed "at", no detector but the free-text
+# one can match, and that one needs three words.
+_SUSPECT = re.compile(r"[0-9@\\/~]|[(\[{<]\s*(?:at|ät)\s*[)\]}>]", re.IGNORECASE)
+# Seven digits or more joined by nothing but spaces, dashes, slashes and brackets: every IBAN,
+# card number and phone number (but the dotted 555.123.4567) has such a run; versions do not.
+_LONG_NUMBER = re.compile(r"[0-9](?:[ ()/-]{0,3}[0-9]){6}")
