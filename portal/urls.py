@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from entitlements import webhooks as entitlement_webhooks
 from portal.core import desk
 from portal.core import views as core_views
+from telemetry import dashboard as telemetry_dashboard
 from tickets import webhooks as ticket_webhooks
 
 admin.site.site_header = "NovaDesk"
@@ -29,6 +30,11 @@ urlpatterns = [
     path("admin/login/", desk.admin_login, name="desk-admin-login"),
     path("admin/desk/callbacks/", admin.site.admin_view(desk.callbacks), name="desk-callbacks"),
     path("admin/desk/dashboard/", admin.site.admin_view(desk.dashboard), name="desk-dashboard"),
+    path(
+        "admin/telemetry/dashboard/",
+        admin.site.admin_view(telemetry_dashboard.dashboard),
+        name="telemetry-dashboard",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("portal.api", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -33,7 +33,8 @@ the first kind found, checked in this order:
     German streets with a house number (``Musterstraße 12``, ``Hauptstr. 5a``, ``Berliner Allee
     3``, ``Am Markt 3``), a German postcode followed by a place (``10115 Berlin``,
     ``D-80331 München``), US streets (``123 Main St``, ``1600 Amphitheatre Parkway``), a US
-    ``City, ST 12345`` line, and PO boxes or a ``Postfach`` with a number.
+    ``City, ST 12345`` line, and PO boxes or a ``Postfach`` with a number. The number has to
+    stand apart, after a space: ``Musterstraße12`` is not recognised.
 ``FREE_TEXT``
     Values longer than ``MAX_IDENTIFIER_LENGTH`` or with more than ``MAX_IDENTIFIER_WORDS``
     words, and shorter prose recognised by first-person and request words (``ich``, ``me``,
@@ -47,8 +48,11 @@ countries' formats, city names on their own, personal names on their own (``Hans
 short prose without the marker words. Digits are ASCII only.
 
 ``scan`` is called for every value of every report, so it is built for speed: values over the
-length limit are rejected at once, verdicts are cached for repeated values, and one
-precompiled pattern clears most clean values before any detector runs.
+length limit are rejected at once, verdicts are cached for repeated values (the same software
+names recur across installations), a first pass of one pattern and a space count clears the
+short names that hold no digit, @, path character or "(at)", and every detector is guarded by a
+cheap test of what it cannot do without (an @, a run of seven digits, a path character, a
+number standing apart).
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def _scan_cached(value: str) -> Reason | None:
     if value.count(" ") < 2 and _SUSPECT.search(value) is None:
         return None
     # Each detector is guarded by a cheap test of what it cannot do without.
-    if ("@" in value or _OBFUSCATED_AT.search(value)) and _has_email(value):
+    if _has_email(value) or _has_obfuscated_email(value):
         return Reason.EMAIL
     if _LONG_NUMBER.search(value):
         if _has_iban(value):
@@ -118,7 +122,7 @@ def _scan_cached(value: str) -> Reason | None:
         return Reason.PHONE
     if ("\\" in value or "/" in value or "~" in value) and _has_user_path(value):
         return Reason.USER_PATH
-    if _POSTAL_HINT.search(value) and _has_postal_address(value):
+    if _has_postal_address(value):
         return Reason.POSTAL_ADDRESS
     if _is_free_text(value):
         return Reason.FREE_TEXT
@@ -131,21 +135,36 @@ def _words(text: str) -> frozenset[str]:
 
 # --- E-mail -----------------------------------------------------------------------------------
 
-_AT = r"(?:@|\s*[(\[{<]\s*(?:at|ät)\s*[)\]}>]\s*)"
 _DOT = r"(?:\.|\s*[(\[{<]\s*(?:dot|punkt)\s*[)\]}>]\s*)"
-_EMAIL = re.compile(
-    # Any non-space character before the @ (local parts may hold !#$%&'*+/=?^`{|}~), labels of
-    # letters, digits and hyphens, and a last label that starts with a letter.
-    rf"[^\s@]{_AT}[^\W_][\w-]*(?:{_DOT}[\w-]+)*?{_DOT}[^\W\d_][\w-]*",
+# Labels of letters, digits and hyphens after the @, the last one starting with a letter (so
+# that "CPU@3.20GHz" is no address). Any character but a space may stand before the @: local
+# parts hold !#$%&'*+/=?^`{|}~ and more; that is checked in code.
+_EMAIL_DOMAIN = re.compile(rf"@[^\W_][\w-]*(?:{_DOT}[\w-]+)*?{_DOT}[^\W\d_][\w-]*", re.IGNORECASE)
+# "(at)" and its kin after a local part (checked in code), then a domain as above.
+_OBFUSCATED_EMAIL = re.compile(
+    rf"[(\[{{<]\s*(?:at|ät)\s*[)\]}}>]\s*[^\W_][\w-]*(?:{_DOT}[\w-]+)*?{_DOT}[^\W\d_]",
     re.IGNORECASE,
 )
 
 
-_OBFUSCATED_AT = re.compile(r"[(\[{<]\s*(?:at|ät)\s*[)\]}>]", re.IGNORECASE)
-
-
 def _has_email(value: str) -> bool:
-    return _EMAIL.search(value) is not None
+    if "@" not in value:
+        return False
+    for match in _EMAIL_DOMAIN.finditer(value):
+        start = match.start()
+        if start and not value[start - 1].isspace():
+            return True
+    return False
+
+
+def _has_obfuscated_email(value: str) -> bool:
+    if not ("(" in value or "[" in value or "{" in value or "<" in value):
+        return False
+    for match in _OBFUSCATED_EMAIL.finditer(value):
+        local_end = value[: match.start()].rstrip()[-1:]
+        if local_end.isalnum() or local_end in ("_", ".", "+", "-"):
+            return True
+    return False
 
 
 # --- IBAN -------------------------------------------------------------------------------------
@@ -161,12 +180,15 @@ _IBAN_LENGTHS = {
     "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
     "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }  # fmt: skip
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30}")
+# The check digits, after a country code that follows no letter or digit, and the BBAN.
+_IBAN = re.compile(
+    r"[0-9](?<=[A-Za-z]{2}[0-9])(?<![A-Za-z0-9]{3}[0-9])[0-9](?: ?[A-Za-z0-9]){11,30}"
+)
 
 
 def _has_iban(value: str) -> bool:
     for match in _IBAN.finditer(value):
-        compact = match.group().replace(" ", "").upper()
+        compact = value[match.start() - 2 : match.end()].replace(" ", "").upper()
         length = _IBAN_LENGTHS.get(compact[:2])
         if length is None or len(compact) < length:
             continue
@@ -181,7 +203,7 @@ def _has_iban(value: str) -> bool:
 # --- Payment card -----------------------------------------------------------------------------
 
 # Digit groups joined by single spaces or dashes, not touching letters, digits or dots.
-_DIGIT_GROUPS = re.compile(r"(?<![\w.])[0-9]+(?:[ -][0-9]+)*+(?![\w.])")
+_DIGIT_GROUPS = re.compile(r"[0-9](?<![\w.][0-9])[0-9]*(?:[ -][0-9]+)*+(?![\w.])")
 _GROUP_SEPARATOR = re.compile(r"[ -]")
 
 
@@ -240,16 +262,21 @@ def _has_payment_card(value: str) -> bool:
 
 # --- Phone ------------------------------------------------------------------------------------
 
-_INTERNATIONAL_PHONE = re.compile(r"(?<![\w.+])(?:\+|00)[1-9](?:[ /-]?\(?[0-9]+\)?)+(?![\w.])")
+_INTERNATIONAL_PHONE = re.compile(
+    r"(?:\+(?<![\w.+]\+)|00(?<![\w.+]00))[1-9](?:[ /-]?\(?[0-9]+\)?)+(?![\w.])"
+)
 _GERMAN_PHONE = re.compile(
-    r"(?<![\w.+/-])(?:\(0[1-9][0-9]{1,4}\)|0[1-9][0-9]{1,4})(?:[ /-]?[0-9]+)+(?![\w.])"
+    r"(?:\((?<![\w.+/-]\()0[1-9][0-9]{1,4}\)|0(?<![\w.+/-]0)[1-9][0-9]{1,4})"
+    r"(?:[ /-]?[0-9]+)+(?![\w.])"
 )
 _NORTH_AMERICAN_PHONE = re.compile(
-    r"(?<![\w.])(?:\([2-9][0-9]{2}\) ?[0-9]{3}[ -]|[2-9][0-9]{2}([ -])[0-9]{3}\1)[0-9]{4}"
-    r"(?!\w|[.-][0-9])"
+    r"(?:\((?<![\w.]\()[2-9][0-9]{2}\) ?[0-9]{3}[ -]|[2-9](?<![\w.][2-9])[0-9]{2}([ -])[0-9]{3}\1)"
+    r"[0-9]{4}(?!\w|[.-][0-9])"
 )
 # 555.123.4567, and not a part of a longer dotted version.
-_DOTTED_PHONE = re.compile(r"(?<![\w.])[2-9][0-9]{2}\.[0-9]{3}\.[0-9]{4}(?!\w|\.[0-9])")
+# (Patterns that start with a plain character class rather than a lookbehind let the regex
+# engine skip quickly to the candidates; this and other lookbehinds come after the first digit.)
+_DOTTED_PHONE = re.compile(r"[2-9](?<![\w.][2-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4}(?!\w|\.[0-9])")
 _PHONE_GROUP_END = re.compile(r"[ /-]\(?[0-9]+\)?$")
 
 
@@ -271,7 +298,8 @@ def _phone_prefixes(candidate: str) -> Iterator[str]:
 def _has_phone(value: str) -> bool:
     if _NORTH_AMERICAN_PHONE.search(value) or _DOTTED_PHONE.search(value):
         return True
-    for match in _INTERNATIONAL_PHONE.finditer(value):
+    has_prefix = "+" in value or "00" in value
+    for match in _INTERNATIONAL_PHONE.finditer(value) if has_prefix else ():
         text = match.group()
         if text.startswith("00"):
             text = "+" + text[2:]
@@ -328,38 +356,38 @@ def _is_generic_profile(name: str) -> bool:
 
 # --- Postal address ---------------------------------------------------------------------------
 
-_HOUSE_NUMBER = r"[0-9]{1,4}(?:\s?[a-z])?(?:\s?[-/]\s?[0-9]{1,4})?(?![\w.])"
-_GERMAN_STREET = re.compile(
-    rf"""
-    # Musterstraße 12, Hauptstr. 5a, Birkenweg 3: a compound street name. "-ring" only after a
-    # hyphen, so that "Spring 5" and "Keyring 2" stay clean.
-    (?<=[^\W\d_]{{2}})
-    (?:stra(?:ß|ss)e|str\.?|weg|gasse|platz|allee|damm|ufer|chaussee|steig|pfad|-ring)
-    \s?{_HOUSE_NUMBER}
-    """,
-    re.IGNORECASE | re.VERBOSE,
+# Every address form below has a number of one to six digits at the start or after a space, a
+# bracket, a comma or a dash ("D-80331"), not followed by more digits or a dot and digits:
+# "2019" in "Windows Server 2019" is such a number, "14.36.32532" and "x64" hold none. The
+# detector finds these numbers first and then looks at the words around each.
+_NUMBER_WORD = re.compile(r"[0-9](?<![^\s(,-][0-9])[0-9]{0,5}(?![0-9]|\.[0-9])")
+# 12, 5a, 12-14, 3 / 5 after the digits.
+_HOUSE_NUMBER_END = re.compile(r"(?:\s?[a-z])?(?:\s?[-/]\s?[0-9]{1,4})?(?![\w.])", re.IGNORECASE)
+# Musterstraße 12, Hauptstr. 5a, Berliner Allee 3, Kaiser-Wilhelm-Ring 5. "-ring" only after a
+# hyphen so that "Spring 5" and "Keyring 2" stay clean.
+_STREET_SUFFIXES = (
+    "straße", "strasse", "str.", "str", "weg", "gasse", "platz", "allee", "damm", "ufer",
+    "chaussee", "steig", "pfad", "markt", "-ring",
+)  # fmt: skip
+# Am Markt 3, Im Winkel 2, An der Alster 5, Unter den Linden 77.
+_STREET_PREPOSITIONS = frozenset({"Am", "Im", "Zum", "Zur"})
+_STREET_PREPOSITIONS_WITH_ARTICLE = frozenset(
+    (preposition, article)
+    for preposition in ("An", "Auf", "In", "Unter", "Hinter", "Vor", "Bei")
+    for article in ("der", "den", "dem")
 )
-# Berliner Straße 12, Kaiser-Wilhelm-Ring 5 (German capitalisation is required here).
-_GERMAN_STREET_WORD = re.compile(
-    r"(?<=[^\W\d_]{2})[\s-](?:Straße|Strasse|Str\.?|Weg|Gasse|Platz|Allee|Damm|Ufer|Chaussee"
-    r"|Steig|Pfad|Markt|Ring)\s" + _HOUSE_NUMBER
-)
-# Am Markt 3, An der Alster 5, Unter den Linden 77.
-_GERMAN_PREPOSITION_STREET = re.compile(
-    r"\b(?:Am|Im|Zum|Zur|(?:An|Auf|In|Unter|Hinter|Vor|Bei)\s(?:der|den|dem))"
-    r"\s[A-ZÄÖÜ][\wäöüß-]+(?:\s[A-ZÄÖÜ][\wäöüß-]+)?\s" + _HOUSE_NUMBER
-)
-# 10115 Berlin, D-80331 München; not a part of a dotted version.
-_GERMAN_POSTCODE = re.compile(r"(?<![\w.,:/])(?P<code>[0-9]{5})\s(?P<place>[A-ZÄÖÜ][a-zäöüß]{2,})")
+# 10115 Berlin: a capitalised place after a German postcode.
+_PLACE = re.compile(r"\s(?P<place>[A-ZÄÖÜ][a-zäöüß]{2,})(?![\w.])")
 # Words that follow a five-digit number in product names and are never a place.
 _NOT_A_PLACE = _words(
     "series edition update version build release pro plus ultra standard enterprise home server "
     "driver service pack runtime professional premium basic express mobile desktop kit sdk "
     "bit core"
 )
+# 123 Main St, 1600 Amphitheatre Parkway, 42 Elm Street Apt 5.
 _US_STREET = re.compile(
     r"""
-    (?<![\w.,-])[0-9]{1,6}\s(?:[NSEW]\.?\s)?(?P<name>(?:[A-Z][a-z]+\s){1,3})
+    \s(?:[NSEW]\.?\s)?(?P<name>(?:[A-Z][a-z]+\s){1,3})
     (?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Parkway|Pkwy
       |Place|Pl|Way|Terrace|Circle|Highway|Hwy|Square|Sq)\b
     """,
@@ -370,36 +398,72 @@ _NOT_A_STREET_NAME = _words(
     "evo pro plus portable external internal hard solid state flash disk disc usb cloud backup "
     "network virtual google mirror one"
 )
-# Springfield, IL 62704
-_US_CITY_LINE = re.compile(
-    r"(?<=[a-z]),\s?(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS"
-    r"|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR)"
-    r"\s[0-9]{5}(?:-[0-9]{4})?(?![\w.])"
+# Springfield, IL 62704 (searched in the few characters before the ZIP code).
+_US_STATE_BEFORE = re.compile(
+    r"[a-z],\s?(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN"
+    r"|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR)\s$"
 )
-_POST_BOX = re.compile(
-    r"\b(?:p\.?\s?o\.?\s?box|post\soffice\sbox|postfach)\s?(?:nr\.?\s?)?[0-9]+", re.IGNORECASE
+# PO Box 123, P.O. Box 42, Post Office Box 7, Postfach 1234, Postfach Nr. 12.
+_BOX_BEFORE = re.compile(
+    r"(?:(?<![\w.])p\.?\s?o\.?\s?box|post\soffice\sbox|postfach(?:\snr\.?)?)\s$", re.IGNORECASE
 )
-# Every address above has a number after a space, a dot or a street word; "2019" in
-# "Windows Server 2019" passes this test, most version strings ("14.36.32532") do not.
-_POSTAL_HINT = re.compile(r"[^\W\d_][.\s-]\s?[0-9]|[^\W\d_][0-9]{1,4}(?![\w.])|[0-9]\s[^\W\d_]")
 
 
 def _has_postal_address(value: str) -> bool:
-    if (
-        _GERMAN_STREET.search(value)
-        or _GERMAN_STREET_WORD.search(value)
-        or _GERMAN_PREPOSITION_STREET.search(value)
-        or _US_CITY_LINE.search(value)
-        or _POST_BOX.search(value)
-    ):
-        return True
-    for match in _GERMAN_POSTCODE.finditer(value):
-        if match.group("code") != "00000" and match.group("place").lower() not in _NOT_A_PLACE:
+    for match in _NUMBER_WORD.finditer(value):
+        start, end = match.span()
+        digits = end - start
+        before = value[max(0, start - 60) : start]
+        if (
+            digits <= 4
+            and before[-1:].isspace()
+            and _HOUSE_NUMBER_END.match(value, end)
+            and _is_street(before.rstrip())
+        ):
             return True
-    for match in _US_STREET.finditer(value):
-        if _NOT_A_STREET_NAME.isdisjoint(match.group("name").lower().split()):
+        if digits == 5 and (
+            _US_STATE_BEFORE.search(value, max(0, start - 6), start) or _is_postcode(value, end)
+        ):
             return True
+        tail = before[-20:].lower()
+        if ("box" in tail or "postfach" in tail) and _BOX_BEFORE.search(tail):
+            return True
+        if start == 0 or value[start - 1] in " (":
+            street = _US_STREET.match(value, end)
+            if street and _NOT_A_STREET_NAME.isdisjoint(street.group("name").lower().split()):
+                return True
     return False
+
+
+def _is_street(name: str) -> bool:
+    """Whether the text before a house number ends with a German street name."""
+    lowered = name.lower()
+    if lowered.endswith(_STREET_SUFFIXES):
+        for suffix in _STREET_SUFFIXES:
+            if lowered.endswith(suffix):
+                head = name[: -len(suffix)]
+                # A compound ("Musterstraße") or a capitalised street word after a name
+                # ("Berliner Straße"); a street word alone is not an address.
+                if head[-2:].isalpha() or (
+                    head[-1:] in (" ", "-")
+                    and head[-3:-1].isalpha()
+                    and name[-len(suffix)].isupper()
+                ):
+                    return True
+    words = name.split()[-4:]
+    for size in (1, 2):
+        if len(words) > size and all(word[0].isupper() for word in words[-size:]):
+            lead = words[:-size]
+            if lead[-1] in _STREET_PREPOSITIONS:
+                return True
+            if len(lead) >= 2 and (lead[-2], lead[-1]) in _STREET_PREPOSITIONS_WITH_ARTICLE:
+                return True
+    return False
+
+
+def _is_postcode(value: str, end: int) -> bool:
+    place = _PLACE.match(value, end)
+    return place is not None and place.group("place").lower() not in _NOT_A_PLACE
 
 
 # --- Free text --------------------------------------------------------------------------------

@@ -34,6 +34,18 @@ def strip_inline_code(root):
     return root
 
 
+def _render(chart) -> SafeString:
+    """The chart as inline SVG without script or style, with an accessible role.
+
+    Every text in it (title, labels, series names) is escaped by the XML serializer.
+    """
+    chart.add_xml_filter(strip_inline_code)
+    svg = chart.render(is_unicode=True)
+    # The root gets an accessible role; its <title> names the chart.
+    svg = svg.replace("<svg ", '<svg role="img" ', 1)
+    return mark_safe(svg)  # noqa: S308 - built by pygal's XML serializer, which escapes text
+
+
 def line_chart(
     *,
     title: str,
@@ -41,11 +53,10 @@ def line_chart(
     series: Mapping[str, Sequence[int | None]],
     width: int = 900,
     height: int = 320,
+    no_data_text: str = "No tickets",
+    legend_columns: int | None = None,
 ) -> SafeString:
-    """An SVG line chart, one line per series, ready to put in a template.
-
-    Every text in it (title, labels, series names) is escaped by the XML serializer.
-    """
+    """An SVG line chart, one line per series, ready to put in a template."""
     chart = pygal.Line(
         js=[],
         disable_xml_declaration=True,
@@ -59,21 +70,62 @@ def line_chart(
         show_minor_x_labels=False,
         x_labels_major_every=max(1, len(x_labels) // 8),
         truncate_label=-1,
+        truncate_legend=-1,
+        include_x_axis=True,
+        min_scale=4,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=legend_columns or max(1, len(series)),
+        margin=16,
+        show_legend=True,
+        print_values=False,
+        allow_interruptions=True,
+        no_data_text=no_data_text,
+    )
+    chart.x_labels = list(x_labels)
+    for name, values in series.items():
+        chart.add(name, list(values))
+    return _render(chart)
+
+
+def bar_chart(
+    *,
+    title: str,
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[int | float | None]],
+    horizontal: bool = False,
+    width: int = 900,
+    height: int = 320,
+    no_data_text: str = "No data",
+) -> SafeString:
+    """An SVG bar chart, one bar per label and series (side by side), ready for a template.
+
+    ``horizontal`` draws the bars from the left, which suits long labels (operating systems,
+    reasons); the first label is then at the top. With one series the legend is left out: the
+    title names it.
+    """
+    chart_class = pygal.HorizontalBar if horizontal else pygal.Bar
+    chart = chart_class(
+        js=[],
+        disable_xml_declaration=True,
+        no_prefix=True,
+        width=width,
+        height=height,
+        title=title,
+        x_label_rotation=0,
+        truncate_label=-1,
+        truncate_legend=-1,
         include_x_axis=True,
         min_scale=4,
         legend_at_bottom=True,
         legend_at_bottom_columns=max(1, len(series)),
         margin=16,
-        show_legend=True,
+        show_legend=len(series) > 1,
         print_values=False,
-        allow_interruptions=True,
-        no_data_text="No tickets",
+        no_data_text=no_data_text,
     )
-    chart.x_labels = list(x_labels)
+    # pygal draws horizontal bars from the bottom up; reversed, the list reads top down.
+    order = slice(None, None, -1) if horizontal else slice(None)
+    chart.x_labels = list(x_labels)[order]
     for name, values in series.items():
-        chart.add(name, list(values))
-    chart.add_xml_filter(strip_inline_code)
-    svg = chart.render(is_unicode=True)
-    # The root gets an accessible role; its <title> names the chart.
-    svg = svg.replace("<svg ", '<svg role="img" ', 1)
-    return mark_safe(svg)  # noqa: S308 - built by pygal's XML serializer, which escapes text
+        chart.add(name, list(values)[order])
+    return _render(chart)

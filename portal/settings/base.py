@@ -282,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "telemetry.tasks.partitions_maintain",
         "schedule": 3600.0,
     },
+    "telemetry-rollup": {
+        "task": "telemetry.tasks.rollup_recent",
+        "schedule": float(int_from_env("TELEMETRY_ROLLUP_SECONDS", 900)),
+    },
     "ticket-sweeps": {
         "task": "tickets.tasks.run_ticket_sweeps",
         "schedule": float(TICKET_SWEEP_SECONDS),

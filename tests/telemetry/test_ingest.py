@@ -349,9 +349,7 @@ def test_unknown_feature_names_are_counted_not_stored(client, rng, owner):
         (datetime(2099, 1, 1, tzinfo=UTC), timedelta(hours=1), "future"),
     ],
 )
-def test_a_send_time_far_off_is_clamped_and_counted(
-    client, rng, owner, sent_at, expected, reason
-):
+def test_a_send_time_far_off_is_clamped_and_counted(client, rng, owner, sent_at, expected, reason):
     now = timezone.now()
     report = make(rng, owner, sent_at=sent_at.isoformat())
 
@@ -384,9 +382,7 @@ def test_a_report_twice_in_one_batch_is_stored_once(client, rng, owner):
     assert (body["accepted"], body["duplicates"]) == (1, 1)
 
 
-def test_the_first_report_registers_the_installation_with_a_hash_of_its_secret(
-    client, rng, owner
-):
+def test_the_first_report_registers_the_installation_with_a_hash_of_its_secret(client, rng, owner):
     post(client, [make(rng, owner)])
 
     installation = Installation.objects.get(id=owner.installation_id)
@@ -412,7 +408,10 @@ def test_reports_with_another_secret_are_rejected(client, rng, owner):
 
 def credentials(owner, secret=None) -> str:
     return json.dumps(
-        {"installation_id": str(owner.installation_id), "installation_secret": secret or owner.secret}
+        {
+            "installation_id": str(owner.installation_id),
+            "installation_secret": secret or owner.secret,
+        }
     )
 
 
@@ -462,7 +461,9 @@ def test_opting_out_an_unknown_installation_is_404(client, owner):
 
 def test_an_opted_out_id_is_never_reused_and_a_new_one_joins(client, rng, owner):
     post(client, [make(rng, owner)])
-    client.post("/api/v1/telemetry/opt-out", data=credentials(owner), content_type="application/json")
+    client.post(
+        "/api/v1/telemetry/opt-out", data=credentials(owner), content_type="application/json"
+    )
 
     again = client.post(
         "/api/v1/telemetry/opt-in", data=credentials(owner), content_type="application/json"
@@ -485,7 +486,9 @@ def test_status_tells_a_beta_build_whether_it_may_run(client, rng, owner):
     before = client.get(url, HTTP_X_INSTALLATION_SECRET=owner.secret)
     wrong = client.get(url, HTTP_X_INSTALLATION_SECRET="z" * 40)
     missing = client.get(url)
-    client.post("/api/v1/telemetry/opt-out", data=credentials(owner), content_type="application/json")
+    client.post(
+        "/api/v1/telemetry/opt-out", data=credentials(owner), content_type="application/json"
+    )
     after = client.get(url, HTTP_X_INSTALLATION_SECRET=owner.secret)
     unknown = client.get(
         f"/api/v1/telemetry/installations/{uuid.uuid4()}/status",
@@ -507,16 +510,16 @@ def test_installation_participates_for_other_apps(client, rng, owner):
     assert installation_participates(installation_id=owner.installation_id) is False
     post(client, [make(rng, owner)])
     assert installation_participates(installation_id=owner.installation_id) is True
-    client.post("/api/v1/telemetry/opt-out", data=credentials(owner), content_type="application/json")
+    client.post(
+        "/api/v1/telemetry/opt-out", data=credentials(owner), content_type="application/json"
+    )
     assert installation_participates(installation_id=owner.installation_id) is False
 
 
 # --- Rate limits and failures ---------------------------------------------------------------
 
 
-def test_too_many_requests_from_one_address_get_429_with_retry_after(
-    client, rng, owner, settings
-):
+def test_too_many_requests_from_one_address_get_429_with_retry_after(client, rng, owner, settings):
     settings.TELEMETRY_RATE_REQUESTS_PER_ADDRESS = 2
     answers = [post(client, [make(rng, owner)]) for _ in range(3)]
 
@@ -573,8 +576,9 @@ def test_a_database_that_cannot_store_answers_503_and_keeps_nothing(client, rng,
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 FIELDS = ["report_id", "installation_id", "installation_secret", "product", "version", "sent_at"]

@@ -114,7 +114,9 @@ def test_expiry_deletes_old_rows_on_any_database(settings):
 
     assert not RawReport.objects.filter(installation_id=old.installation_id).exists()
     assert RawReport.objects.filter(installation_id=young.installation_id).count() == 2
-    assert SeenReport.objects.filter(received_at__lt=datetime(2026, 11, 11, tzinfo=UTC)).count() == 0
+    assert (
+        SeenReport.objects.filter(received_at__lt=datetime(2026, 11, 11, tzinfo=UTC)).count() == 0
+    )
 
 
 def test_opting_out_deletes_across_partitions(on_postgres):
@@ -142,7 +144,7 @@ def test_values_with_backslashes_and_unicode_survive_the_batched_write():
     owner = sample.installation(rng)
     report = sample.report(rng, owner, sent_at=at, installed=2)
     report["software"]["installed"] = [
-        {"name": "Tool \\ Suite\t\"quoted\" — Ünïcode ✓", "version": "1.0\\2"},
+        {"name": 'Tool \\ Suite\t"quoted" — Ünïcode ✓', "version": "1.0\\2"},
     ]
 
     services.reports_ingest(reports=[json.dumps(report).encode()], received_at=at)

@@ -1,0 +1,70 @@
+"""The roll-ups and ingestion counters in the admin: read only, for the product team.
+
+Nothing here can be added, changed or deleted by hand: the roll-ups are recomputed from the raw
+reports (``telemetry_rollup``) and the counters are written by ingestion only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from telemetry.models import (
+    DailyFeatureUsage,
+    DailyHardware,
+    DailyOsShare,
+    DailyVersionAdoption,
+    IngestCounter,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    date_hierarchy = "day"
+    list_per_page = 100
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DailyVersionAdoption)
+class DailyVersionAdoptionAdmin(ReadOnlyAdmin):
+    list_display = ("day", "product", "version", "installations", "reports")
+    list_filter = ("product", "version", "day")
+    ordering = ("-day", "product", "version")
+
+
+@admin.register(DailyFeatureUsage)
+class DailyFeatureUsageAdmin(ReadOnlyAdmin):
+    list_display = ("day", "product", "version", "feature", "installations", "uses")
+    list_filter = ("product", "version", "day")
+    search_fields = ("feature",)
+    ordering = ("-day", "product", "version", "feature")
+
+
+@admin.register(DailyOsShare)
+class DailyOsShareAdmin(ReadOnlyAdmin):
+    list_display = ("day", "product", "version", "os_name", "os_version", "installations")
+    list_filter = ("product", "version", "os_name", "day")
+    ordering = ("-day", "product", "version", "os_name", "os_version")
+
+
+@admin.register(DailyHardware)
+class DailyHardwareAdmin(ReadOnlyAdmin):
+    list_display = ("day", "product", "version", "dimension", "bucket", "installations")
+    list_filter = ("dimension", "product", "version", "day")
+    ordering = ("-day", "product", "version", "dimension", "bucket")
+
+
+@admin.register(IngestCounter)
+class IngestCounterAdmin(ReadOnlyAdmin):
+    list_display = ("day", "kind", "reason", "count")
+    list_filter = ("kind", "reason", "day")
+    ordering = ("-day", "kind", "reason")
