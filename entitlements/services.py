@@ -12,6 +12,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -82,6 +83,11 @@ def _product(product: Product | str) -> Product:
             _("There is no product with the code %(code)s.") % {"code": product},
             code="unknown-product",
         ) from None
+
+
+def product_get(product: Product | str) -> Product:
+    """The product itself, or the one with this code; an ApplicationError when there is none."""
+    return _product(product)
 
 
 def _date(value: datetime | date) -> str:
@@ -675,21 +681,50 @@ def orders_link_for_email(*, customer, email: str) -> int:
     return len(orders)
 
 
+def support_discount(*, customer) -> Decimal:
+    """The discount in percent the customer gets on support packages (partner members)."""
+    from partners import selectors as partner_selectors
+
+    return partner_selectors.support_discount_for(customer)
+
+
+def price_after_discount(amount: Decimal | None, percent: Decimal) -> Decimal | None:
+    """``amount`` less ``percent``, rounded to the cent."""
+    if amount is None or not percent:
+        return amount
+    return (amount * (Decimal(100) - percent) / Decimal(100)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
 def checkout_local(*, customer, items: list[dict], currency: str) -> Order:
     """Complete a purchase without the shop: emit the notification the shop would send.
 
     The notification is signed and goes through ``order_notification_receive``, the code path of
-    the real shop's webhook, so what a customer gets here is what the shop would give them.
+    the real shop's webhook, so what a customer gets here is what the shop would give them. Each
+    line carries the price paid: the list price less the customer's partner discount.
     """
     if not items:
         raise ApplicationError(_("Your cart is empty."), code="empty-cart")
+    discount = support_discount(customer=customer)
+    offerings = {
+        o.code: o for o in Offering.objects.filter(code__in={item["offering"] for item in items})
+    }
+    priced, total = [], Decimal("0")
+    for item in items:
+        offering = offerings.get(item["offering"])
+        unit = price_after_discount(offering.price(currency), discount) if offering else None
+        priced.append({**item, "unit_price": str(unit) if unit is not None else None})
+        total += (unit or Decimal("0")) * int(item.get("quantity", 1))
     body = json.dumps(
         {
             "reference": f"NOVA-{secrets.token_hex(4).upper()}",
             "email": customer.email,
             "currency": currency,
             "purchased_at": timezone.now().isoformat(),
-            "items": items,
+            "items": priced,
+            "discount_percent": str(discount),
+            "total": str(total),
         }
     ).encode()
     order, _created = order_notification_receive(body=body, signature=order_signature(body))

@@ -210,8 +210,11 @@ def _cart_save(request: HttpRequest, items: list[dict]) -> None:
     request.session[CART_SESSION_KEY] = items
 
 
-def _cart_lines(items: list[dict], *, currency: str) -> tuple[list[CartLine], str]:
-    """The cart's lines that can still be bought (sold, for that product) and the total."""
+def _cart_lines(
+    items: list[dict], *, currency: str, discount: Decimal = Decimal("0")
+) -> tuple[list[CartLine], str]:
+    """The cart's lines that can still be bought (sold, for that product) and the total, with
+    the partner discount (percent) taken off each price."""
     offerings = {
         o.code: o
         for o in Offering.objects.filter(
@@ -225,7 +228,7 @@ def _cart_lines(items: list[dict], *, currency: str) -> tuple[list[CartLine], st
         product = products.get(item["product"])
         if offering is None or product is None or product not in offering.products.all():
             continue
-        unit = offering.price(currency) or Decimal("0")
+        unit = services.price_after_discount(offering.price(currency), discount) or Decimal("0")
         total += unit * item["quantity"]
         lines.append(
             CartLine(
@@ -434,7 +437,8 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
 @require_GET
 def cart(request: HttpRequest) -> HttpResponse:
     currency = _currency(request.user)
-    lines, total = _cart_lines(_cart_items(request), currency=currency)
+    discount = services.support_discount(customer=request.user)
+    lines, total = _cart_lines(_cart_items(request), currency=currency, discount=discount)
     next_url = _safe_next(request, request.session.get(CART_NEXT_SESSION_KEY))
     buy_url = reverse("entitlements:buy")
     if lines:
@@ -449,6 +453,7 @@ def cart(request: HttpRequest) -> HttpResponse:
             "lines": lines,
             "total": total,
             "currency": currency,
+            "discount": discount,
             "next": next_url,
             "buy_url": buy_url,
             "external_shop": bool(settings.SHOP_CHECKOUT_URL),

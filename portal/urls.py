@@ -22,6 +22,9 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("t/", include("tickets.link_urls")),
     path("surveys/", include("surveys.urls")),
+    path("partners/", include("partners.urls")),
+    path("partners/onsite/", include("onsite.urls")),
+    path("beta/", include("betas.urls")),
     path("customer-experience/", include("telemetry.urls")),
     # Ahead of anymail's own URLs: the inbound view that never loses a mail.
     path("anymail/postmark/inbound/", ticket_webhooks.PostmarkInbound.as_view()),

@@ -56,6 +56,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("teams.migrations.0002_default_teams", "create_default_teams"),
     ("entitlements.migrations.0002_catalogue", "create_catalogue"),
     ("surveys.migrations.0002_standard_surveys", "create_standard_surveys"),
+    ("partners.migrations.0003_levels_and_nfr_agreement", "create_levels_and_agreement"),
 ]
 
 

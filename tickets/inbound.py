@@ -27,6 +27,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from entitlements.models import Category
+from partners import selectors as partner_selectors
 from portal.core.errors import ApplicationError
 from tickets import services
 from tickets.models import InboundEmail, Message, Ticket
@@ -304,6 +306,13 @@ def _ticket_for(message: AnymailInboundMessage, incoming: _Incoming) -> Ticket:
         )
     if not ticket.customer.is_active:
         raise _Quarantine(_("The customer's account is deactivated."), ticket=ticket)
+    if ticket.category == Category.POST_SALES and not partner_selectors.is_technical_representative(
+        user=ticket.customer, organisation_id=ticket.partner_organisation_id
+    ):
+        raise _Quarantine(
+            _("The sender is no longer a technical representative of the partner."),
+            ticket=ticket,
+        )
     if _is_automatic(message):
         raise _Quarantine(_("An automatic reply (out of office or similar)."), ticket=ticket)
     if incoming.unreadable:

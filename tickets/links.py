@@ -7,9 +7,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from entitlements.models import Category
+from partners import selectors as partner_selectors
 from tickets.models import AccessLink, Ticket
 
 LAST_USED_PRECISION = timedelta(hours=1)
@@ -38,9 +40,15 @@ def link_ticket(*, token: str, record_use: bool = False) -> Ticket | None:
     if not token or len(token) > 100:
         return None
     now = timezone.now()
+    # A post-sales request opens only while its customer is a technical representative of
+    # the partner organisation: the right to that help cannot be passed on.
+    technical = partner_selectors.technical_memberships().filter(
+        user=OuterRef("ticket__customer"), organisation=OuterRef("ticket__partner_organisation")
+    )
     link = (
         AccessLink.objects.filter(token_hash=_hash(token), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .filter(~Q(ticket__category=Category.POST_SALES) | Exists(technical))
         .select_related("ticket", "ticket__customer", "ticket__product", "ticket__team")
         .first()
     )

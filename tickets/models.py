@@ -34,7 +34,16 @@ class Priority(models.IntegerChoices):
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def for_customer(self, customer) -> TicketQuerySet:
-        return self.filter(customer=customer)
+        """The customer's tickets; a post-sales request only while they are still a technical
+        representative of its partner organisation."""
+        from partners import selectors as partner_selectors
+
+        return self.filter(customer=customer).filter(
+            ~Q(category=Category.POST_SALES)
+            | Q(
+                partner_organisation__in=partner_selectors.technical_organisation_ids(user=customer)
+            )
+        )
 
     def unclosed(self) -> TicketQuerySet:
         return self.exclude(status=Status.CLOSED)
@@ -97,6 +106,15 @@ class Ticket(models.Model):
         verbose_name=_("entitlement"),
     )
     entitlement_kind = models.CharField(_("support kind"), max_length=24, blank=True)
+    partner_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner organisation"),
+        help_text=_("Pre- and post-sales requests: the partner the request is for."),
+    )
 
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)

@@ -28,7 +28,23 @@ def _ticket_detail() -> QuerySet[Ticket]:
 
 def customer_ticket(*, customer, ticket_id: str) -> Ticket | None:
     """The customer's ticket with this ID, or None (someone else's ticket is "not found")."""
-    return _ticket_detail().filter(customer=customer, ticket_id=ticket_id).first()
+    return (
+        Ticket.objects.for_customer(customer)
+        .select_related("customer", "product", "team")
+        .filter(ticket_id=ticket_id)
+        .first()
+    )
+
+
+def partner_open_tickets(*, customer, organisation_id: int) -> list[Ticket]:
+    """The customer's unclosed pre- and post-sales requests for a partner organisation."""
+    return list(
+        Ticket.objects.for_customer(customer)
+        .filter(partner_organisation_id=organisation_id)
+        .unclosed()
+        .select_related("product", "team")
+        .order_by("-last_activity_at", "-pk")
+    )
 
 
 def ticket_by_pk(*, pk: int) -> Ticket:

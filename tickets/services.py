@@ -24,8 +24,10 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from entitlements import lifecycle
 from entitlements import services as entitlement_services
 from entitlements.models import Category, Channel, Product
+from partners import selectors as partner_selectors
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
 from surveys import services as survey_services
@@ -51,6 +53,8 @@ logger = logging.getLogger(__name__)
 CALLBACK_HOURS = 3
 LAST_ATTEMPT_GRACE = timedelta(days=1)
 OPEN_STATES = (Status.NEW, Status.OPEN, Status.WAITING)
+# Partners' pre- and post-sales requests are answered online within a business day.
+PARTNER_FIRST_RESPONSE_DAYS = 1
 
 
 # --- Numbers ----------------------------------------------------------------------------------
@@ -114,8 +118,20 @@ def _mail_context(ticket: Ticket, token: str, **extra) -> dict:
     }
 
 
+def _may_receive_mail(ticket: Ticket) -> bool:
+    """A post-sales request is mailed only to a current technical representative."""
+    if ticket.category != Category.POST_SALES:
+        return True
+    return partner_selectors.is_technical_representative(
+        user=ticket.customer, organisation_id=ticket.partner_organisation_id
+    )
+
+
 def _notify(ticket: Ticket, template: str, **extra) -> None:
     """Mail the customer about their ticket, with a fresh private link and the reply address."""
+    if not _may_receive_mail(ticket):
+        logger.info("No %s mail for %s: not a technical representative", template, ticket)
+        return
     token = links.link_issue(ticket=ticket)
     outbox.email_enqueue_template(
         to=ticket.customer.email,
@@ -330,24 +346,117 @@ def ticket_create(
         callback_due=callback_due,
         reply_token=secrets.token_hex(8),
     )
-    message = Message.objects.create(
-        ticket=ticket, author=customer, kind=Message.Kind.CUSTOMER, via=via, body=description
+    return _ticket_created(
+        ticket,
+        description=description,
+        files=checked,
+        via=via,
+        actor=customer,
+        detail=f"{decision.entitlement.kind} · {via}",
     )
-    _store_attachments(message, checked)
-    _event(ticket, "created", actor=customer, detail=f"{decision.entitlement.kind} · {via}")
+
+
+def _ticket_created(
+    ticket: Ticket,
+    *,
+    description: str,
+    files: Sequence[attachment_checks.CheckedFile],
+    via: str,
+    actor,
+    detail: str,
+) -> NewTicket:
+    """What every new ticket gets: its first message, the audit entry, an engineer, the mail."""
+    message = Message.objects.create(
+        ticket=ticket, author=ticket.customer, kind=Message.Kind.CUSTOMER, via=via, body=description
+    )
+    _store_attachments(message, files)
+    _event(ticket, "created", actor=actor, detail=detail)
     engineer = assignee_choose(ticket=ticket)
     if engineer is not None:
         _assign(ticket, engineer, actor=None, action="assigned automatically")
     token = links.link_issue(ticket=ticket)
     outbox.email_enqueue_template(
-        to=customer.email,
+        to=ticket.customer.email,
         template="ticket_created",
         context=_mail_context(ticket, token, description=description),
-        language=language,
+        language=ticket.language,
         tag="ticket_created",
         reply_to=reply_address(ticket),
     )
     return NewTicket(ticket=ticket, link_token=token)
+
+
+@transaction.atomic
+def ticket_open_for_partner(
+    *,
+    customer,
+    organisation_id: int,
+    product: Product | str,
+    version: str,
+    category: str,
+    subject: str,
+    description: str,
+    language: str = "",
+    actor=None,
+    via: str = Message.Via.WEB,
+) -> NewTicket:
+    """Open a pre- or post-sales request of a partner organisation.
+
+    No entitlement is used: the partners app has decided that the organisation's level includes
+    the help and that ``customer`` may ask for it. ``actor`` is who opened it (the sales
+    representative who forwarded a pre-sales request), ``customer`` the member who follows it.
+    """
+    if category not in entitlement_services.PARTNER_CATEGORIES:
+        raise ApplicationError(
+            _("Only pre-sales and post-sales requests are opened for partners."),
+            code="invalid-category",
+        )
+    subject = _clean_text(subject, field=_("the subject"), limit=200)
+    description = _clean_text(description, field=_("the description"), limit=20000)
+    language = language or customer.language or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("Choose English or German."), code="invalid-language")
+    product = entitlement_services.product_get(product)
+    now = timezone.now()
+    status = lifecycle.version_status(product=product, version=version, on=now.date())
+    if not version.strip() and status.latest_version:
+        # A project not yet installed (pre-sales) is about the current version.
+        version = status.latest_version
+        status = lifecycle.version_status(product=product, version=version, on=now.date())
+    if not status.known:
+        raise ApplicationError(
+            _("%(product)s has no version %(version)s. The newest is %(latest)s.")
+            % {"product": product.name, "version": version, "latest": status.latest_version},
+            code="unknown-version",
+        )
+    team = team_selectors.team_for_user(user=customer)
+    ticket = Ticket.objects.create(
+        ticket_id=ticket_id_format(ticket_number_next(), now.year),
+        customer=customer,
+        product=product,
+        version=version,
+        category=category,
+        channel=Channel.ONLINE,
+        subject=subject,
+        language=language,
+        status=Status.NEW,
+        team=team,
+        partner_organisation_id=organisation_id,
+        created_at=now,
+        last_activity_at=now,
+        first_response_due=team_services.add_business_time(
+            team=team, start=now, business_days=PARTNER_FIRST_RESPONSE_DAYS
+        ),
+        reply_token=secrets.token_hex(8),
+    )
+    return _ticket_created(
+        ticket,
+        description=description,
+        files=(),
+        via=via,
+        actor=actor or customer,
+        detail=f"{category} · partner",
+    )
 
 
 # --- Conversation -----------------------------------------------------------------------------
@@ -707,7 +816,17 @@ def _claim_due(*, reminders: bool, now: datetime, batch: int) -> list[int]:
 
 def _mail_many(tickets: list[Ticket], template: str) -> None:
     emails = []
+    postsales = {
+        (t.customer_id, t.partner_organisation_id)
+        for t in tickets
+        if t.category == Category.POST_SALES and t.partner_organisation_id
+    }
+    allowed = partner_selectors.technical_member_pairs(pairs=postsales)
     for ticket in tickets:
+        if ticket.category == Category.POST_SALES and (
+            (ticket.customer_id, ticket.partner_organisation_id) not in allowed
+        ):
+            continue
         token = links.link_issue(ticket=ticket)
         rendered = outbox.email_render(
             template=template, context=_mail_context(ticket, token), language=ticket.language

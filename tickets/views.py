@@ -398,7 +398,11 @@ def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
         {
             "ticket": ticket,
             "thread": selectors.ticket_thread(ticket=ticket),
-            "support": _support_label(ticket.entitlement_kind),
+            "support": (
+                _("ValueCREATE! partner help")
+                if ticket.partner_organisation_id
+                else _support_label(ticket.entitlement_kind)
+            ),
             "link_token": access.link_token,
             "form_action": access.url,
             "comment_form": comment_form,

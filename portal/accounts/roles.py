@@ -47,6 +47,24 @@ _ENGINEER = [
     "teams.view_team",
     "teams.view_openinghours",
     "teams.view_closure",
+    # OnSite Protect bookings and beta enrolments, read only.
+    "onsite.view_booking",
+    "betas.view_enrolment",
+]
+
+_PARTNER_MANAGE = [
+    "partners.view_*",
+    "partners.add_organisation",
+    "partners.change_organisation",
+    "partners.add_membership",
+    "partners.change_membership",
+    "partners.delete_membership",
+    "partners.change_invitation",
+    "partners.change_application",
+    "partners.add_nfragreement",
+    "partners.change_nfragreement",
+    "partners.change_nfrlicence",
+    "partners.change_presalesrequest",
 ]
 
 ROLES: dict[str, list[str]] = {
@@ -65,6 +83,11 @@ ROLES: dict[str, list[str]] = {
         "teams.add_closure",
         "teams.change_closure",
         "teams.delete_closure",
+        # The partner programme, read only; OnSite Protect confirmed or declined (with an
+        # engineer), beta enrolments ended.
+        "partners.view_*",
+        "onsite.change_booking",
+        "betas.change_enrolment",
     ],
     SALES: [
         "entitlements.view_order",
@@ -76,11 +99,23 @@ ROLES: dict[str, list[str]] = {
         "entitlements.view_offering",
         "tickets.view_ticket",
         "tickets.view_message",
+        # The partner programme: organisations and their members, applications, NFR licences
+        # and pre-sales requests (the approve, decline and forward actions need "change").
+        *_PARTNER_MANAGE,
+        "onsite.view_booking",
+        "betas.view_enrolment",
     ],
-    # Survey answers and usage reports, whatever models those apps have; nothing of tickets.
+    # Survey answers, usage reports and the beta group; nothing of tickets.
     PRODUCT_TEAM: [
         "surveys.view_*",
         "telemetry.view_*",
+        # The beta group: who takes part; beta releases are published in the catalogue.
+        "betas.view_*",
+        "betas.change_enrolment",
+        "entitlements.view_product",
+        "entitlements.view_release",
+        "entitlements.add_release",
+        "entitlements.change_release",
     ],
 }
 

@@ -12,7 +12,11 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ("status", "tag", "language")
     search_fields = ("to", "subject", "provider_message_id")
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+    exclude = ("attachments",)
+    readonly_fields = [
+        *(field.name for field in OutboundEmail._meta.fields if field.name != "attachments"),
+        "attachment_names",
+    ]
     actions = ["retry_failed"]
 
     def has_add_permission(self, request) -> bool:
@@ -20,6 +24,10 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("attachments"))
+    def attachment_names(self, obj: OutboundEmail) -> str:
+        return ", ".join(item["filename"] for item in obj.attachments) or "-"
 
     @admin.action(description=_("Try failed e-mails again"))
     def retry_failed(self, request, queryset):

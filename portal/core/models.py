@@ -45,6 +45,9 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     provider_message_id = models.CharField(_("provider message ID"), max_length=200, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # Small generated files only (a calendar entry, say): [{filename, content_type, content}],
+    # the content base64-encoded. Customers' uploads never travel through here.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
 
     objects = OutboundEmailQuerySet.as_manager()
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
@@ -22,6 +25,31 @@ logger = logging.getLogger(__name__)
 # Failures no retry can mend: the provider refused the address itself.
 PERMANENT_FAILURES = (AnymailRecipientsRefused, AnymailInvalidAddress)
 MAX_RETRY_DELAY_SECONDS = 3600
+# Attachments live in the outbox row itself, so they stay small.
+MAX_ATTACHMENT_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class EmailAttachment:
+    """A file to send with an e-mail, e.g. a calendar entry."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+    def stored(self) -> dict:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content": base64.b64encode(self.content).decode("ascii"),
+        }
+
+
+def _stored_attachments(attachments: Sequence[EmailAttachment] | None) -> list[dict]:
+    attachments = attachments or ()
+    if sum(len(item.content) for item in attachments) > MAX_ATTACHMENT_BYTES:
+        raise ValueError(f"E-mail attachments are limited to {MAX_ATTACHMENT_BYTES} bytes.")
+    return [item.stored() for item in attachments]
 
 
 def email_enqueue(
@@ -34,6 +62,7 @@ def email_enqueue(
     language: str | None = None,
     from_email: str | None = None,
     reply_to: str = "",
+    attachments: Sequence[EmailAttachment] | None = None,
 ) -> OutboundEmail:
     """Store an e-mail in the outbox; it is handed to a worker once the transaction commits."""
     if "\n" in subject or "\r" in subject:
@@ -47,18 +76,31 @@ def email_enqueue(
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         reply_to=reply_to,
+        attachments=_stored_attachments(attachments),
     )
     transaction.on_commit(lambda: email_publish(email_id=row.pk))
     return row
 
 
 def email_enqueue_template(
-    *, to: str, template: str, context: dict, language: str, tag: str = "", reply_to: str = ""
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    language: str,
+    tag: str = "",
+    reply_to: str = "",
+    attachments: Sequence[EmailAttachment] | None = None,
 ) -> OutboundEmail:
     """Render ``emails/<template>`` (subject, text, optional HTML) in ``language``; enqueue."""
     rendered = email_render(template=template, context=context, language=language)
     return email_enqueue(
-        to=to, tag=tag or template, language=language, reply_to=reply_to, **rendered
+        to=to,
+        tag=tag or template,
+        language=language,
+        reply_to=reply_to,
+        attachments=attachments,
+        **rendered,
     )
 
 
@@ -136,6 +178,8 @@ def email_deliver(*, email_id: int) -> int | None:
     )
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")
+    for item in row.attachments:
+        message.attach(item["filename"], base64.b64decode(item["content"]), item["content_type"])
     try:
         message.send()
     except Exception as exc:  # noqa: BLE001 - every provider failure is recorded on the row

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "surveys",
     "telemetry",
     "partners",
+    "onsite",
+    "betas",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +292,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.run_ticket_sweeps",
         "schedule": float(TICKET_SWEEP_SECONDS),
     },
+}
+
+# --- Partners (ValueCREATE!) ----------------------------------------------------------------
+# NFR licences run much longer than the standard product evaluation; their holders are
+# reminded this many days before they expire. Invitation links expire after some days.
+PRODUCT_EVALUATION_DAYS = int_from_env("PRODUCT_EVALUATION_DAYS", 30)
+NFR_EVALUATION_DAYS = int_from_env("NFR_EVALUATION_DAYS", 365)
+NFR_REMINDER_DAYS = int_from_env("NFR_REMINDER_DAYS", 30)
+PARTNER_INVITATION_DAYS = int_from_env("PARTNER_INVITATION_DAYS", 14)
+# Where partner applications go, and pre-sales/NFR requests of partners without a sales rep.
+PARTNER_SALES_EMAIL = env.str("PARTNER_SALES_EMAIL", default="sales@novadesk.test")
+CELERY_BEAT_SCHEDULE["nfr-expiry-reminders"] = {
+    "task": "partners.tasks.send_nfr_expiry_reminders",
+    "schedule": float(int_from_env("NFR_REMINDER_SWEEP_SECONDS", 3600)),
 }
 
 # --- API ------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class TestGroups:
             "teams.change_team",
         } <= lead
 
-    def test_sales_only_look(self):
+    def test_sales_only_look_except_at_the_partner_programme(self):
         perms = perms_of("Sales")
 
         assert {
@@ -84,20 +84,35 @@ class TestGroups:
             "entitlements.view_registration",
             "tickets.view_ticket",
         } <= perms
-        assert all(perm.split(".", 1)[1].startswith("view_") for perm in perms)
+        assert all(
+            perm.split(".", 1)[1].startswith("view_")
+            for perm in perms
+            if not perm.startswith("partners.")
+        )
+        assert {"partners.change_nfrlicence", "partners.change_presalesrequest"} <= perms
 
-    def test_product_team_sees_surveys_and_telemetry_only(self):
+    def test_product_team_sees_surveys_telemetry_and_the_beta_group_only(self):
         perms = perms_of("Product team")
 
-        assert not any(perm.startswith("tickets.") for perm in perms)
-        assert all(perm.split(".", 1)[0] in ("surveys", "telemetry") for perm in perms)
-        assert all(perm.split(".", 1)[1].startswith("view_") for perm in perms)
+        assert not any(perm.startswith(("tickets.", "partners.", "onsite.")) for perm in perms)
         expected = set(
             Permission.objects.filter(
-                content_type__app_label__in=["surveys", "telemetry"], codename__startswith="view_"
+                content_type__app_label__in=["surveys", "telemetry", "betas"],
+                codename__startswith="view_",
             ).values_list("content_type__app_label", "codename")
         )
+        expected |= {
+            ("betas", "change_enrolment"),
+            ("entitlements", "view_product"),
+            ("entitlements", "view_release"),
+            ("entitlements", "add_release"),
+            ("entitlements", "change_release"),
+        }
         assert perms == {f"{label}.{codename}" for label, codename in expected}
+        # Nothing of the product team's may change survey answers or usage data.
+        assert not any(
+            perm.startswith(("surveys.", "telemetry.")) and ".view_" not in perm for perm in perms
+        )
 
     def test_sync_is_idempotent(self):
         first = roles.roles_sync()

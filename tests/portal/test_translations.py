@@ -21,6 +21,9 @@ SOURCES = [
     "tickets",
     "surveys",
     "telemetry",
+    "partners",
+    "onsite",
+    "betas",
     "templates",
 ]
 

@@ -10,8 +10,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from betas import demo as betas_demo
 from entitlements import services as entitlement_services
 from entitlements.models import Entitlement, Offering, Product, SupportKind
+from onsite import demo as onsite_demo
+from telemetry import demo as telemetry_demo
 
 DEMO_PASSWORD = "novadesk-demo-2026"  # noqa: S105 - printed on purpose, demo accounts only
 
@@ -42,7 +45,20 @@ ACCOUNTS = [
         "customer without any support",
         {"country": "DE", "language": "de"},
     ),
+    (
+        "partner.tech@example.com",
+        "Tina Technik",
+        "technical representative of Demo Reseller GmbH (Certified partner)",
+        {"country": "DE", "language": "de"},
+    ),
+    (
+        "partner.sales@example.com",
+        "Stefan Vertrieb",
+        "sales contact of Demo Reseller GmbH (Certified partner)",
+        {"country": "DE", "language": "de"},
+    ),
 ]
+DEMO_PARTNER = "Demo Reseller GmbH"
 
 
 class Command(BaseCommand):
@@ -57,8 +73,18 @@ class Command(BaseCommand):
         engineers = [u for u in users.values() if u.is_staff and not u.is_superuser]
         self._engineer_roles(engineers)
         self._engineer_profiles(engineers)
+        self._partner(
+            tech=users["partner.tech@example.com"],
+            sales=users["partner.sales@example.com"],
+            representative=users["engineer.us@novadesk.test"],
+        )
+        onsite_demo.seed()
+        betas_demo.seed()
+        reports = telemetry_demo.seed()
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
+        if reports:
+            self.stdout.write(f"{reports} usage reports of the last 30 days stored and rolled up.")
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password '{DEMO_PASSWORD}':")
         for email, _name, role, _extra in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role}")
@@ -129,3 +155,40 @@ class Command(BaseCommand):
         for engineer in engineers:
             name = roles.SUPPORT_LEAD if engineer.support_team == "de" else roles.SUPPORT_ENGINEER
             engineer.groups.add(Group.objects.get(name=name))
+
+    def _partner(self, *, tech, sales, representative) -> None:
+        """A Certified partner with two members, the NFR agreement accepted, one NFR licence."""
+        import importlib
+
+        from django.apps import apps
+
+        from partners import selectors as partner_selectors
+        from partners import services as partner_services
+        from partners.models import MemberRole, Membership, NfrLicence, Organisation, PartnerLevel
+
+        # The levels and the NFR agreement come from a data migration; make sure they exist.
+        importlib.import_module(
+            "partners.migrations.0003_levels_and_nfr_agreement"
+        ).create_levels_and_agreement(apps, None)
+        organisation, _created = Organisation.objects.get_or_create(
+            name=DEMO_PARTNER,
+            defaults={
+                "level": PartnerLevel.objects.get(code=PartnerLevel.CERTIFIED),
+                "country": "DE",
+                "sales_representative": representative,
+            },
+        )
+        for user, role in ((tech, MemberRole.TECHNICAL), (sales, MemberRole.SALES)):
+            Membership.objects.get_or_create(
+                organisation=organisation, user=user, defaults={"role": role}
+            )
+        agreement = partner_selectors.current_agreement()
+        if not partner_selectors.has_accepted(user=tech, agreement=agreement):
+            partner_services.nfr_agreement_accept(user=tech, agreement=agreement)
+        if not NfrLicence.objects.filter(organisation=organisation).exists():
+            licence = partner_services.nfr_licence_request(
+                user=tech,
+                product=Product.objects.get(code="professional"),
+                purpose="Demonstrations for customers",
+            )
+            partner_services.nfr_licence_approve(licence=licence, actor=representative)

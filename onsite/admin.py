@@ -1,0 +1,193 @@
+"""OnSite Protect in the support desk: the bookings, confirmed with an engineer or declined.
+
+Nobody edits a booking's fields here; the list's actions call ``onsite.services`` with the
+engineer or the reason chosen above the list. The list reads in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import admin, messages
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from onsite import services
+from onsite.forms import DecisionActionForm
+from onsite.models import Booking
+from portal.core.errors import ApplicationError
+
+
+class WhenFilter(admin.SimpleListFilter):
+    title = _("window")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("upcoming", _("upcoming")),
+            ("today", _("today (UTC)")),
+            ("next7", _("in the next 7 days")),
+            ("past", _("past")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self.value() == "upcoming":
+            return queryset.filter(end_at__gt=now)
+        if self.value() == "today":
+            return queryset.overlapping(
+                start_at=start_of_day, end_at=start_of_day + timedelta(days=1)
+            )
+        if self.value() == "next7":
+            return queryset.overlapping(start_at=now, end_at=now + timedelta(days=7))
+        if self.value() == "past":
+            return queryset.filter(end_at__lte=now)
+        return queryset
+
+
+def _span(booking: Booking, zone: ZoneInfo) -> str:
+    start = timezone.localtime(booking.start_at, zone)
+    end = timezone.localtime(booking.end_at, zone)
+    return f"{formats.date_format(start, 'Y-m-d H:i')}-{formats.date_format(end, 'H:i')}"
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "window",
+        "window_utc",
+        "organisation",
+        "customer_name",
+        "product",
+        "status",
+        "engineer",
+    )
+    list_display_links = ("reference",)
+    list_filter = ("status", ("engineer", admin.RelatedOnlyFieldListFilter), WhenFilter)
+    list_select_related = ("organisation", "product", "engineer")
+    date_hierarchy = "start_at"
+    search_fields = ("customer_name", "site_name", "organisation__name", "=id")
+    ordering = ("start_at",)
+    action_form = DecisionActionForm
+    actions = ["confirm", "decline"]
+    fields = (
+        "organisation",
+        "requested_by",
+        "product",
+        "customer_name",
+        "site_name",
+        "contact_phone",
+        "notes",
+        "window",
+        "window_utc",
+        "time_zone",
+        "status",
+        "engineer",
+        "decline_reason",
+        "decided_by",
+        "decided_at",
+        "cancelled_at",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # "change" allows the list's actions; a single record's page only shows it.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description=_("booking"), ordering="pk")
+    def reference(self, obj: Booking) -> str:
+        return obj.reference
+
+    @admin.display(description=_("window (partner's time)"), ordering="start_at")
+    def window(self, obj: Booking) -> str:
+        return f"{_span(obj, ZoneInfo(obj.time_zone))} ({obj.time_zone})"
+
+    @admin.display(description=_("window (UTC)"), ordering="start_at")
+    def window_utc(self, obj: Booking) -> str:
+        return _span(obj, ZoneInfo("UTC"))
+
+    @admin.action(description=_("Confirm with the chosen engineer"), permissions=["change"])
+    def confirm(self, request, queryset) -> None:
+        form = self._action_form(request)
+        engineer = form.cleaned_data["engineer"] if form.is_valid() else None
+        if engineer is None:
+            self.message_user(
+                request, gettext("Choose the engineer who stands by."), messages.ERROR
+            )
+            return
+        self._decide(
+            request,
+            queryset,
+            lambda booking: services.booking_confirm(
+                booking=booking, engineer=engineer, confirmed_by=request.user
+            ),
+            lambda count: (
+                ngettext(
+                    "%(count)d booking confirmed with %(engineer)s.",
+                    "%(count)d bookings confirmed with %(engineer)s.",
+                    count,
+                )
+                % {"count": count, "engineer": engineer}
+            ),
+        )
+
+    @admin.action(description=_("Decline with the reason given"), permissions=["change"])
+    def decline(self, request, queryset) -> None:
+        form = self._action_form(request)
+        reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
+        if not reason:
+            self.message_user(
+                request, gettext("Give the partner a reason for declining."), messages.ERROR
+            )
+            return
+        self._decide(
+            request,
+            queryset,
+            lambda booking: services.booking_decline(
+                booking=booking, reason=reason, declined_by=request.user
+            ),
+            lambda count: (
+                ngettext("%(count)d booking declined.", "%(count)d bookings declined.", count)
+                % {"count": count}
+            ),
+        )
+
+    def _action_form(self, request) -> DecisionActionForm:
+        form = DecisionActionForm(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)
+        return form
+
+    def _decide(self, request, queryset, decide, summary) -> None:
+        done = 0
+        for booking in queryset.filter(status__in=services.OPEN_STATES).order_by("start_at"):
+            try:
+                decide(booking)
+            except ApplicationError as error:
+                self.message_user(request, f"{booking.reference}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        skipped = queryset.exclude(status__in=services.OPEN_STATES).count()
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d booking was skipped: it is declined or cancelled.",
+                    "%(count)d bookings were skipped: they are declined or cancelled.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+        if done:
+            self.message_user(request, summary(done), messages.SUCCESS)
