@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from entitlements.models import Product
 from tests.factories import StaffFactory, UserFactory
@@ -18,6 +19,13 @@ BEFORE_WINDOWS = "2027-01-04T10:00:00+00:00"
 def clock(db):
     with time_machine.travel(BEFORE_WINDOWS, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; the partner's own mail goes out in German."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

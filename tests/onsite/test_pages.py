@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import icalendar
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,6 +14,15 @@ from onsite.models import Booking, BookingStatus
 from tests.onsite.factories import BookingFactory, MembershipFactory, OrganisationFactory
 
 LIST = reverse("onsite:list")
+
+
+@pytest.fixture(autouse=True)
+def partner_reads_english(request):
+    """The pages are read in English here; German pages are the translation tests' business."""
+    if "partner" in request.fixturenames:
+        partner = request.getfixturevalue("partner")
+        partner.language = "en"
+        partner.save(update_fields=["language"])
 
 
 def form_data(organisation, product, **overrides) -> dict:
