@@ -50,7 +50,13 @@ SCALE_TICKETS ?= 100000
 SEED_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: seed-scale bench
+# `make bench-telemetry` measures usage-report ingestion (DESIGN.md §10) in a database of its
+# own, TELEMETRY_BENCH_DATABASE_URL, whose telemetry tables it empties; BENCH_TELEMETRY_ARGS
+# passes options to benchmarks/telemetry.py (e.g. "--duration 30 --batches 6000").
+TELEMETRY_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/novadesk_telemetry_bench
+BENCH_TELEMETRY_ARGS ?=
+
+.PHONY: seed-scale bench bench-telemetry
 
 seed-scale: install messages
 	$(BIN)/python benchmarks/create_database.py $(SCALE_DATABASE_URL)
@@ -60,6 +66,11 @@ seed-scale: install messages
 bench: install messages
 	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
 	DATABASE_URL=$(SCALE_DATABASE_URL) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+bench-telemetry: install messages
+	$(BIN)/python benchmarks/create_database.py $(TELEMETRY_BENCH_DATABASE_URL)
+	DATABASE_URL=$(TELEMETRY_BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(TELEMETRY_BENCH_DATABASE_URL) $(BIN)/python benchmarks/telemetry.py $(BENCH_TELEMETRY_ARGS)
 
 clean:
 	rm -rf var/celery-broker var/cache var/test-novadesk.sqlite3 test-artifacts

@@ -124,8 +124,11 @@ def reports(request: HttpRequest) -> HttpResponse:
                 "batch_too_large",
                 f"{len(batch.reports)} reports; send at most {settings.TELEMETRY_MAX_BATCH}.",
             )
-        second = _limit(request, _reports_per_installation(batch.reports))
-        result = services.reports_ingest(reports=batch.reports)
+        # Decoded once: the rate limit counts the reports per installation, the service cleans
+        # and stores them (a report that does not decode goes on as received, to be rejected).
+        reports = [_decoded(raw) for raw in batch.reports]
+        second = _limit(request, _reports_per_installation(reports))
+        result = services.reports_ingest(reports=reports)
     except RequestRefused as refused:
         return _error(refused.status, refused.code, refused.detail, refused.retry_after)
     except services.IngestUnavailable:
@@ -147,13 +150,23 @@ class _InstallationOnly(msgspec.Struct):
 _installation_decoder = msgspec.json.Decoder(_InstallationOnly)
 
 
-def _reports_per_installation(raws) -> dict:
+def _decoded(raw: msgspec.Raw) -> schema.Report | msgspec.Raw:
+    try:
+        return schema.report_decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return raw
+
+
+def _reports_per_installation(reports) -> dict:
     counts: dict = {}
-    for raw in raws:
-        try:
-            installation_id = _installation_decoder.decode(raw).installation_id
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            continue
+    for report in reports:
+        if isinstance(report, schema.Report):
+            installation_id = report.installation_id
+        else:
+            try:
+                installation_id = _installation_decoder.decode(report).installation_id
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                continue
         if installation_id is not None:
             counts[installation_id] = counts.get(installation_id, 0) + 1
     return counts

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import operator
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -71,17 +72,22 @@ def secret_hash(secret: str) -> str:
 
 
 def reports_ingest(
-    *, reports: Sequence[bytes | msgspec.Raw], received_at: datetime | None = None
+    *, reports: Sequence[bytes | msgspec.Raw | Report], received_at: datetime | None = None
 ) -> IngestResult:
-    """Validate, clean and store a batch of reports; see the module docstring."""
+    """Validate, clean and store a batch of reports; see the module docstring.
+
+    A report may also come already decoded by ``schema.report_decode`` (the API decodes once
+    for its rate limit); it is then cleaned in place.
+    """
     now = received_at or timezone.now()
     result = IngestResult()
     counters: Counter[tuple[str, str]] = Counter()
     cleaned: list[tuple[Report, tuple]] = []
     in_batch: set[uuid.UUID] = set()
+    cleaner = _Cleaner(now, counters)
     for raw in reports:
         try:
-            report = report_decode(raw)
+            report = raw if isinstance(raw, Report) else report_decode(raw)
         except msgspec.ValidationError as exc:
             reason = "unsupported_schema_version" if "$.schema_version" in str(exc) else "invalid"
             _reject(result, counters, report_id_guess(raw), reason, str(exc))
@@ -93,13 +99,14 @@ def reports_ingest(
             result.duplicates += 1
             continue
         in_batch.add(report.report_id)
-        cleaned.append((report, _row(report, now, counters)))
+        cleaned.append((report, cleaner.row(report)))
 
     try:
         with transaction.atomic():
             admitted = _installations_admit(cleaned, now, result, counters)
             fresh = storage.seen_record(
-                sorted(report.report_id for report, _ in admitted), received_at=now
+                sorted((report.report_id for report, _ in admitted), key=_uuid_int),
+                received_at=now,
             )
             result.duplicates += len(admitted) - len(fresh)
             rows = [row for report, row in admitted if report.report_id in fresh]
@@ -112,61 +119,86 @@ def reports_ingest(
     return result
 
 
+# UUIDs sort by their number; the key spares a Python-level comparison per pair.
+_uuid_int = operator.attrgetter("int")
+
+
 def _reject(result, counters, report_id, reason: str, detail: str) -> None:
     result.rejections.append({"report_id": report_id, "reason": reason, "detail": detail})
     counters[(Kind.REJECTED, reason)] += 1
 
 
-def _row(report: Report, now: datetime, counters: Counter) -> tuple:
-    """The report's row for the raw table, with personal data removed and counted."""
-    hardware, software = report.hardware, report.software
-    if (reason := pii.scan(hardware.cpu_model)) is not None:
-        hardware.cpu_model = ""
-        counters[(Kind.REMOVED, str(reason))] += 1
-    system = software.os
-    for name in ("name", "version", "edition"):
-        value = getattr(system, name)
-        if value and (reason := pii.scan(value)) is not None:
-            setattr(system, name, "")
+class _Cleaner:
+    """Turns the reports of one batch into rows for the raw table, with personal data removed
+    and counted. The reports of a batch repeat most of their values (the same programs on every
+    computer, an installation's queued reports), so each value is scanned once per batch."""
+
+    def __init__(self, now: datetime, counters: Counter) -> None:
+        self.now = now
+        self.counters = counters
+        self.earliest = now - timedelta(days=settings.TELEMETRY_SENT_AT_MAX_AGE_DAYS)
+        self.latest = now + timedelta(seconds=settings.TELEMETRY_SENT_AT_MAX_AHEAD_SECONDS)
+        self.entries: dict[tuple[str, str], pii.Reason | None] = {}
+
+    def row(self, report: Report) -> tuple:
+        """The report's row for the raw table, in ``storage.COLUMNS`` order."""
+        counters = self.counters
+        hardware, software = report.hardware, report.software
+        if (reason := pii.scan(hardware.cpu_model)) is not None:
+            hardware.cpu_model = ""
             counters[(Kind.REMOVED, str(reason))] += 1
-    kept = []
-    scan = pii.scan
-    for entry in software.installed:
-        reason = scan(entry.name) or (scan(entry.version) if entry.version else None)
-        if reason is None:
-            kept.append(entry)
-        else:
-            counters[(Kind.REMOVED, str(reason))] += 1
-    if len(kept) != len(software.installed):
-        software.installed = kept
+        system = software.os
+        for name in ("name", "version", "edition"):
+            value = getattr(system, name)
+            if value and (reason := pii.scan(value)) is not None:
+                setattr(system, name, "")
+                counters[(Kind.REMOVED, str(reason))] += 1
+        kept = None
+        entries = self.entries
+        scan = pii.scan
+        for position, entry in enumerate(software.installed):
+            key = (entry.name, entry.version)
+            try:
+                reason = entries[key]
+            except KeyError:
+                reason = scan(key[0]) or (scan(key[1]) if key[1] else None)
+                entries[key] = reason
+            if reason is None:
+                if kept is not None:
+                    kept.append(entry)
+            else:
+                if kept is None:
+                    kept = software.installed[:position]
+                counters[(Kind.REMOVED, str(reason))] += 1
+        if kept is not None:
+            software.installed = kept
 
-    known = FEATURES[report.product]
-    features = report.features
-    unknown = [name for name in features if name not in known]
-    if unknown:
-        counters[(Kind.UNKNOWN_FEATURE, report.product)] += len(unknown)
-        features = {name: count for name, count in features.items() if name in known}
+        known = FEATURES[report.product]
+        features = report.features
+        unknown = [name for name in features if name not in known]
+        if unknown:
+            counters[(Kind.UNKNOWN_FEATURE, report.product)] += len(unknown)
+            features = {name: count for name, count in features.items() if name in known}
 
-    sent_at = report.sent_at
-    earliest = now - timedelta(days=settings.TELEMETRY_SENT_AT_MAX_AGE_DAYS)
-    latest = now + timedelta(seconds=settings.TELEMETRY_SENT_AT_MAX_AHEAD_SECONDS)
-    if sent_at < earliest or sent_at > latest:
-        counters[(Kind.CLAMPED, "past" if sent_at < earliest else "future")] += 1
-        sent_at = min(max(sent_at, earliest), latest)
+        sent_at = report.sent_at
+        earliest, latest = self.earliest, self.latest
+        if sent_at < earliest or sent_at > latest:
+            counters[(Kind.CLAMPED, "past" if sent_at < earliest else "future")] += 1
+            sent_at = min(max(sent_at, earliest), latest)
 
-    encode = msgspec.json.encode
-    return (
-        report.report_id,
-        now,
-        report.installation_id,
-        report.product,
-        report.version,
-        sent_at,
-        report.schema_version,
-        encode(hardware),
-        encode(software),
-        encode(features),
-    )
+        encode = msgspec.json.encode
+        return (
+            report.report_id,
+            self.now,
+            report.installation_id,
+            report.product,
+            report.version,
+            sent_at,
+            report.schema_version,
+            encode(hardware),
+            encode(software),
+            encode(features),
+        )
 
 
 def _installations_admit(cleaned, now, result, counters) -> list[tuple[Report, tuple]]:
