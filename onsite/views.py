@@ -93,7 +93,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Booking %(reference)s is requested. We confirm it by e-mail.")
+                _("Booking %(reference)s has been requested. We will confirm it by e-mail.")
                 % {"reference": booking.reference},
             )
             return redirect("onsite:detail", booking_id=booking.pk)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from entitlements.models import Category, Product
 from partners import selectors
@@ -637,7 +637,11 @@ def presales_request_forward(*, request: PresalesRequest, actor) -> PresalesRequ
     member = request.requested_by
     language = _language(member)
     with override(language):
-        subject = _("Pre-sales: %(company)s, %(seats)s seats of %(product)s") % {
+        subject = ngettext(
+            "Pre-sales: %(company)s, %(seats)s seat of %(product)s",
+            "Pre-sales: %(company)s, %(seats)s seats of %(product)s",
+            request.expected_seats,
+        ) % {
             "company": request.customer_company,
             "seats": request.expected_seats,
             "product": request.product.name,
