@@ -12,7 +12,7 @@ from entitlements.models import Offering, Product, Release
 from portal.accounts.models import User
 from portal.core.models import OutboundEmail
 
-PASSWORD = "correct-horse-battery"
+PASSWORD = "correct-horse-battery-2026"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from portal.accounts import staff
 from portal.core import services as outbox
 
 
@@ -42,6 +43,20 @@ class AccountAdapter(DefaultAccountAdapter):
             tag=template_prefix.rsplit("/", 1)[-1],
             language=language,
         )
+
+    def authenticate(self, request, **credentials):
+        """Sign in as usual; note whether a staff member's password breaks the staff rule."""
+        user = super().authenticate(request, **credentials)
+        if user is not None and request is not None:
+            request.staff_password_falls_short = staff.staff_password_falls_short(
+                user=user, password=credentials.get("password", "")
+            )
+        return user
+
+    def login(self, request, user) -> None:
+        super().login(request, user)
+        if getattr(request, "staff_password_falls_short", False):
+            request.session[staff.SESSION_FLAG] = True
 
     def save_user(self, request, user, form, commit=True):
         user.language = translation.get_language_from_request(request) if request else "en"

@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from portal.accounts import roles  # noqa: F401 - keeps the staff groups in sync on migrate
+        from portal.accounts import (
+            roles,  # noqa: F401 - keeps the staff groups in sync on migrate
+            staff,  # noqa: F401 - a new password reopens the desk
+        )

@@ -232,6 +232,62 @@ class TestStaffPasswords:
         assert staff.check_password(PASSWORD)
 
 
+class TestStaffPasswordAtSignIn:
+    """A password that reached a staff account without the staff rule (createsuperuser, the
+    admin's "add user", a customer made staff) must be replaced before the desk opens."""
+
+    def sign_in(self, client, email: str, password: str):
+        return client.post(reverse("account_login"), {"login": email, "password": password})
+
+    def staff_with(self, password: str, **extra):
+        staff = StaffFactory(email="new.lead@novadesk.test", **extra)
+        staff.set_password(password)  # as createsuperuser does, before the account is staff
+        staff.save(update_fields=["password"])
+        return staff
+
+    def test_a_weak_staff_password_sends_the_desk_to_the_password_change(self, client):
+        self.staff_with("letmein", is_superuser=True)
+
+        self.sign_in(client, "new.lead@novadesk.test", "letmein")
+        response = client.get("/admin/tickets/ticket/")
+
+        assert response.status_code == 302
+        assert response.url == reverse("account_change_password") + "?next=/admin/tickets/ticket/"
+        assert client.get("/").status_code == 200  # the rest of the portal stays open
+
+    def test_choosing_a_strong_password_opens_the_desk(self, client):
+        self.staff_with("letmein", is_superuser=True)
+        self.sign_in(client, "new.lead@novadesk.test", "letmein")
+
+        client.post(
+            reverse("account_change_password"),
+            {
+                "oldpassword": "letmein",
+                "password1": "tidal-Orbit-4417-lantern",
+                "password2": "tidal-Orbit-4417-lantern",
+            },
+        )
+
+        assert client.get("/admin/").status_code == 200
+
+    def test_a_strong_password_opens_the_desk_at_once(self, client):
+        self.staff_with("tidal-Orbit-4417-lantern", is_superuser=True)
+
+        self.sign_in(client, "new.lead@novadesk.test", "tidal-Orbit-4417-lantern")
+
+        assert client.get("/admin/").status_code == 200
+
+    def test_a_customer_made_staff_must_replace_their_customer_password(self, client):
+        customer = UserFactory(email="promoted@example.com")
+        customer.set_password("Sunny-day-7")  # good enough for a customer
+        customer.is_staff = customer.is_superuser = True
+        customer.save()
+
+        self.sign_in(client, "promoted@example.com", "Sunny-day-7")
+
+        assert client.get("/admin/").url.startswith(reverse("account_change_password"))
+
+
 class TestAdminSignIn:
     def test_the_admin_sign_in_is_the_portals(self, client):
         response = client.get("/admin/login/?next=/admin/")
