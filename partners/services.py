@@ -109,6 +109,19 @@ def _language(user) -> str:
 # --- Applications -----------------------------------------------------------------------------
 
 
+def _decided(record, *, status: str, actor, at=None, reason: str = "", fields=()) -> None:
+    """Record a staff decision on an application, NFR licence or pre-sales request and save it
+    with ``fields`` (the other columns the caller changed)."""
+    record.status = status
+    record.decided_at = at or timezone.now()
+    record.decided_by = actor
+    changed = ["status", "decided_at", "decided_by", *fields]
+    if reason:
+        record.decline_reason = reason
+        changed.append("decline_reason")
+    record.save(update_fields=changed)
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -195,11 +208,8 @@ def application_approve(
         role=MemberRole.ADMINISTRATOR,
         joined_at=now,
     )
-    application.status = Decision.APPROVED
-    application.decided_at = now
-    application.decided_by = actor
     application.organisation = organisation
-    application.save(update_fields=["status", "decided_at", "decided_by", "organisation"])
+    _decided(application, status=Decision.APPROVED, actor=actor, at=now, fields=["organisation"])
     _mail(
         to=application.applicant.email,
         template="partner_application_approved",
@@ -215,11 +225,7 @@ def application_approve(
 def application_decline(*, application: Application, reason: str, actor) -> Application:
     reason = _text(reason, field=_("the reason"), limit=300)
     application = _lock_pending_application(application)
-    application.status = Decision.DECLINED
-    application.decided_at = timezone.now()
-    application.decided_by = actor
-    application.decline_reason = reason
-    application.save(update_fields=["status", "decided_at", "decided_by", "decline_reason"])
+    _decided(application, status=Decision.DECLINED, actor=actor, reason=reason)
     _mail(
         to=application.applicant.email,
         template="partner_application_declined",
@@ -470,12 +476,15 @@ def nfr_licence_approve(*, licence: NfrLicence, actor) -> NfrLicence:
     """Issue the licence key, valid for the NFR evaluation period."""
     licence = _lock_pending_licence(licence)
     now = timezone.now()
-    licence.status = Decision.APPROVED
-    licence.decided_at = now
-    licence.decided_by = actor
     licence.licence_key = nfr_licence_key()
     licence.expires_at = now + timedelta(days=settings.NFR_EVALUATION_DAYS)
-    licence.save(update_fields=["status", "decided_at", "decided_by", "licence_key", "expires_at"])
+    _decided(
+        licence,
+        status=Decision.APPROVED,
+        actor=actor,
+        at=now,
+        fields=["licence_key", "expires_at"],
+    )
     _mail(
         to=licence.requested_by.email,
         template="nfr_licence_approved",
@@ -490,11 +499,7 @@ def nfr_licence_approve(*, licence: NfrLicence, actor) -> NfrLicence:
 def nfr_licence_decline(*, licence: NfrLicence, reason: str, actor) -> NfrLicence:
     reason = _text(reason, field=_("the reason"), limit=300)
     licence = _lock_pending_licence(licence)
-    licence.status = Decision.DECLINED
-    licence.decided_at = timezone.now()
-    licence.decided_by = actor
-    licence.decline_reason = reason
-    licence.save(update_fields=["status", "decided_at", "decided_by", "decline_reason"])
+    _decided(licence, status=Decision.DECLINED, actor=actor, reason=reason)
     _mail(
         to=licence.requested_by.email,
         template="nfr_licence_declined",
@@ -665,11 +670,13 @@ def presales_request_forward(*, request: PresalesRequest, actor) -> PresalesRequ
         language=language,
         actor=actor,
     )
-    request.status = PresalesRequest.Status.FORWARDED
-    request.decided_at = timezone.now()
-    request.decided_by = actor
     request.ticket_reference = created.ticket.ticket_id
-    request.save(update_fields=["status", "decided_at", "decided_by", "ticket_reference"])
+    _decided(
+        request,
+        status=PresalesRequest.Status.FORWARDED,
+        actor=actor,
+        fields=["ticket_reference"],
+    )
     return request
 
 
@@ -677,11 +684,7 @@ def presales_request_forward(*, request: PresalesRequest, actor) -> PresalesRequ
 def presales_request_decline(*, request: PresalesRequest, reason: str, actor) -> PresalesRequest:
     reason = _text(reason, field=_("the reason"), limit=300)
     request = _lock_submitted(request)
-    request.status = PresalesRequest.Status.DECLINED
-    request.decided_at = timezone.now()
-    request.decided_by = actor
-    request.decline_reason = reason
-    request.save(update_fields=["status", "decided_at", "decided_by", "decline_reason"])
+    _decided(request, status=PresalesRequest.Status.DECLINED, actor=actor, reason=reason)
     _mail(
         to=request.requested_by.email,
         template="presales_request_declined",
