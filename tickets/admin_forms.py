@@ -27,7 +27,24 @@ def engineers():
     )
 
 
+class _ReadOnce(forms.models.ModelChoiceIterator):
+    """The choices from one plain query.
+
+    ``ModelChoiceIterator`` reads with ``iterator()``, which opens a server-side cursor (a
+    ``DECLARE … WITH HOLD`` outside a transaction) each time the select is rendered.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        # A fresh copy, so a queryset kept on a form class is read again each time.
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class EngineerChoiceField(forms.ModelChoiceField):
+    iterator = _ReadOnce
+
     def label_from_instance(self, obj) -> str:
         return f"{obj} ({obj.engineer.team.name})"
 

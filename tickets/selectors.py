@@ -22,10 +22,6 @@ def customer_tickets(*, customer, status: str = "") -> QuerySet[Ticket]:
     return tickets.order_by("-last_activity_at", "-pk")
 
 
-def _ticket_detail() -> QuerySet[Ticket]:
-    return Ticket.objects.select_related("customer", "product", "team")
-
-
 def customer_ticket(*, customer, ticket_id: str) -> Ticket | None:
     """The customer's ticket with this ID, or None (someone else's ticket is "not found")."""
     return (
@@ -45,10 +41,6 @@ def partner_open_tickets(*, customer, organisation_id: int) -> list[Ticket]:
         .select_related("product", "team")
         .order_by("-last_activity_at", "-pk")
     )
-
-
-def ticket_by_pk(*, pk: int) -> Ticket:
-    return _ticket_detail().get(pk=pk)
 
 
 def ticket_thread(*, ticket: Ticket) -> list[Message]:

@@ -22,7 +22,8 @@ from entitlements import services as entitlement_services
 from entitlements.models import SupportKind
 from entitlements.services import Decision, EntitlementRefused
 from portal.core.errors import ApplicationError
-from tickets import links, selectors, services
+from portal.core.transactions import atomic_writes
+from tickets import display, links, selectors, services
 from tickets.forms import CUSTOMER_CATEGORIES, CommentForm, ReopenForm, TicketForm
 from tickets.models import Message, Resolution, Status, Ticket
 
@@ -85,7 +86,8 @@ def _ticket_for_link(token: str, *, record_use: bool = False) -> Ticket:
     ticket = links.link_ticket(token=token, record_use=record_use)
     if ticket is None:
         raise Http404
-    return selectors.ticket_by_pk(pk=ticket.pk)
+    # The link's query already read the ticket with its customer, product and team.
+    return ticket
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class TicketAccess:
 # --- My requests ------------------------------------------------------------------------------
 
 
+@atomic_writes
 @login_required
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
@@ -121,6 +124,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "tickets/list.html",
         {
             "page": page,
+            "rows": display.ticket_rows(page.object_list, url_prefix=reverse("tickets:list")),
             "status": status,
             "filters": [
                 {
@@ -440,6 +444,7 @@ def _attachment_response(ticket: Ticket, attachment_id: int) -> FileResponse:
     return response
 
 
+@atomic_writes
 @login_required
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="tickets.comment", key="user", rate=_comment_rate, method="POST", block=False)
@@ -460,6 +465,7 @@ def attachment_download(request: HttpRequest, ticket_id: str, attachment_id: int
 # --- Behind a private link --------------------------------------------------------------------
 
 
+@atomic_writes
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="tickets.link", key="ip", rate=_link_rate, block=False)
 @ratelimit(group="tickets.link-comment", key="ip", rate=_comment_rate, method="POST", block=False)

@@ -113,6 +113,10 @@ else:
         }
     }
 
+# Sessions are read from the cache and written through to the database, so a signed-in page
+# reads no session row; signing out deletes both copies. Without Redis: the database alone.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
+
 # --- Accounts -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -52,7 +52,7 @@ def database_from_env(*, default_sqlite: Path, name: str = "DATABASE_URL") -> di
     if parts.scheme == "sqlite":
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    config["CONN_HEALTH_CHECKS"] = True
+    config["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
     return config
 
 
