@@ -48,13 +48,13 @@ ACCOUNTS = [
     (
         "partner.tech@example.com",
         "Tina Technik",
-        "technical representative of Demo Reseller GmbH (Certified partner)",
+        "technical representative of Demo Reseller GmbH (Premium partner)",
         {"country": "DE", "language": "de"},
     ),
     (
         "partner.sales@example.com",
         "Stefan Vertrieb",
-        "sales contact of Demo Reseller GmbH (Certified partner)",
+        "sales contact of Demo Reseller GmbH (Premium partner)",
         {"country": "DE", "language": "de"},
     ),
 ]
@@ -157,7 +157,8 @@ class Command(BaseCommand):
             engineer.groups.add(Group.objects.get(name=name))
 
     def _partner(self, *, tech, sales, representative) -> None:
-        """A Certified partner with two members, the NFR agreement accepted, one NFR licence."""
+        """A Premium partner (every benefit) with two members, the NFR agreement accepted, one NFR
+        licence; OnSite Protect and beta demo data come from their apps."""
         import importlib
 
         from django.apps import apps
@@ -173,7 +174,7 @@ class Command(BaseCommand):
         organisation, _created = Organisation.objects.get_or_create(
             name=DEMO_PARTNER,
             defaults={
-                "level": PartnerLevel.objects.get(code=PartnerLevel.CERTIFIED),
+                "level": PartnerLevel.objects.get(code=PartnerLevel.PREMIUM),
                 "country": "DE",
                 "sales_representative": representative,
             },
