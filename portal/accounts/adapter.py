@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from portal.accounts import selectors as account_selectors
 from portal.accounts import staff
+from portal.accounts.middleware import STAFF_TIME_ZONE
 from portal.core import services as outbox
 
 
@@ -57,6 +59,10 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)
         if getattr(request, "staff_password_falls_short", False):
             request.session[staff.SESSION_FLAG] = True
+        if user.is_staff:
+            zone = account_selectors.staff_time_zone_name(user=user)
+            if zone:
+                request.session[STAFF_TIME_ZONE] = zone
 
     def save_user(self, request, user, form, commit=True):
         user.language = translation.get_language_from_request(request) if request else "en"

@@ -1,6 +1,12 @@
+import contextlib
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.deprecation import MiddlewareMixin
+
+# Set at sign-in for staff: the time zone of their support team, for the desk's times.
+STAFF_TIME_ZONE = "staff_time_zone"
 
 
 def activate_saved_language(request, user) -> None:
@@ -15,7 +21,19 @@ def activate_saved_language(request, user) -> None:
 
 
 class UserLanguageMiddleware(MiddlewareMixin):
-    """Apply a signed-in user's saved language (session users; API tokens: see authentication)."""
+    """Apply a signed-in user's saved language (session users; API tokens: see authentication),
+    and on the support desk (``/admin/``) show staff the times of their team's time zone, which
+    sign-in noted in the session (so no request pays a query for it)."""
 
     def process_request(self, request) -> None:
-        activate_saved_language(request, getattr(request, "user", None))
+        user = getattr(request, "user", None)
+        activate_saved_language(request, user)
+        if request.path_info.startswith("/admin/") and user is not None and user.is_staff:
+            name = request.session.get(STAFF_TIME_ZONE)
+            if name:
+                with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                    timezone.activate(ZoneInfo(name))
+
+    def process_response(self, request, response):
+        timezone.deactivate()
+        return response

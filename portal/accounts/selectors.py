@@ -33,3 +33,10 @@ def user_support_team(*, user: User) -> str:
     if user.support_team_override:
         return user.support_team_override
     return support_team_for(country=str(user.country or ""), language=user.language)
+
+
+def staff_time_zone_name(*, user: User) -> str | None:
+    """The IANA time zone of the team a staff member works in, or None if it has no row."""
+    from teams.models import Team
+
+    return Team.objects.filter(code=user.support_team).values_list("time_zone", flat=True).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from entitlements.services import catalogue_load
 from portal.core import desk
 from portal.core.models import OutboundEmail
 from teams.models import Team
-from tests.factories import StaffFactory, UserFactory, grant
+from tests.factories import PASSWORD, StaffFactory, UserFactory, grant
 from tests.tickets.conftest import MONDAY_MORNING_LA, engineer
 from tickets import services
 from tickets.models import Message, Resolution, Status, Ticket
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 CALLBACKS = "/admin/desk/callbacks/"
 DASHBOARD = "/admin/desk/dashboard/"
+TICKETS_ALL = "/admin/tickets/ticket/?assigned=all"
 
 
 # --- Set-up -----------------------------------------------------------------------------------
@@ -556,3 +558,38 @@ def test_backlog_days_end_at_midnight_and_today_at_now(now):
     assert len(days) == 30
     assert days[-1][1] == now
     assert days[-2][1].isoformat() == "2026-11-23T00:00:00+00:00"
+
+
+class TestDeskTimeZone:
+    """Staff see the desk's times in their own team's zone, noted in the session at sign-in."""
+
+    def sign_in(self, client, user) -> None:
+        client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    def test_a_german_engineer_sees_berlin_time(self, client, now, de_engineer, de_customer):
+        ticket = new_ticket(de_customer, first_response_due=now + timedelta(hours=4))
+        due = timezone.localtime(ticket.first_response_due, zoneinfo.ZoneInfo("Europe/Berlin"))
+        utc = timezone.localtime(ticket.first_response_due, zoneinfo.ZoneInfo("UTC"))
+
+        self.sign_in(client, de_engineer)
+        page = client.get(TICKETS_ALL).content.decode()
+
+        assert client.session["staff_time_zone"] == "Europe/Berlin"
+        assert f"{due:%H:%M}" in page
+        assert f"{utc:%b} {utc.day}, {utc:%H:%M}" not in page
+
+    def test_a_us_engineer_sees_their_teams_time(self, client, now, us_engineer, us_customer):
+        ticket = new_ticket(us_customer, first_response_due=now + timedelta(hours=4))
+        zone = Team.objects.get(code="us").time_zone
+        due = timezone.localtime(ticket.first_response_due, zoneinfo.ZoneInfo(zone))
+
+        self.sign_in(client, us_engineer)
+        page = client.get(TICKETS_ALL).content.decode()
+
+        assert f"{due:%b} {due.day}, {due:%H:%M}" in page
+
+    def test_the_zone_does_not_leak_into_other_requests(self, client, now, de_engineer):
+        self.sign_in(client, de_engineer)
+        client.get(TICKETS_ALL)
+
+        assert timezone.get_current_timezone_name() == "UTC"
