@@ -6,12 +6,15 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 
 import filetype
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.core.errors import ApplicationError
@@ -32,6 +35,8 @@ BINARY_TYPES = {
 TEXT_TYPES = {"txt": "text/plain", "log": "text/plain", "csv": "text/csv", "nfo": "text/xml",
               "xml": "text/xml", "json": "application/json", "ini": "text/plain"}  # fmt: skip
 ALLOWED_EXTENSIONS = sorted({*BINARY_TYPES, *TEXT_TYPES})
+# Where files are stored (see tickets.models.attachment_path): attachments/<ticket ID>/<key>.
+ATTACHMENT_ROOT = "attachments"
 
 
 @dataclass(frozen=True)
@@ -137,3 +142,37 @@ def check_uploads(uploads: list[UploadedFile], *, already_stored: int = 0) -> li
             code="ticket-files-too-large",
         )
     return checked
+
+
+def orphans_remove(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete stored files that no attachment row refers to; returns how many.
+
+    A file is written before its ticket's transaction commits, so a transaction that rolls back
+    (a refused request, a failed write) leaves its file behind. Only files older than
+    ``older_than`` are removed, so a file whose transaction is still open is never touched.
+    """
+    from tickets.models import Attachment
+
+    cutoff = (now or timezone.now()) - older_than
+    candidates: dict[str, str] = {}  # storage key -> path
+    try:
+        folders, _files = default_storage.listdir(ATTACHMENT_ROOT)
+    except FileNotFoundError:
+        return 0
+    for folder in folders:
+        for key in default_storage.listdir(f"{ATTACHMENT_ROOT}/{folder}")[1]:
+            path = f"{ATTACHMENT_ROOT}/{folder}/{key}"
+            if default_storage.get_modified_time(path) < cutoff:
+                candidates[key] = path
+    keys = list(candidates)
+    removed = 0
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        kept = set(
+            Attachment.objects.filter(storage_key__in=chunk).values_list("storage_key", flat=True)
+        )
+        for key in chunk:
+            if key not in kept:
+                default_storage.delete(candidates[key])
+                removed += 1
+    return removed

@@ -213,6 +213,8 @@ TICKET_AUTOCLOSE_DAYS = int_from_env("TICKET_AUTOCLOSE_DAYS", 10)
 TICKET_REMINDER_INTERVAL_DAYS = int_from_env("TICKET_REMINDER_INTERVAL_DAYS", 4)
 TICKET_SWEEP_BATCH = int_from_env("TICKET_SWEEP_BATCH", 1000)
 TICKET_SWEEP_SECONDS = int_from_env("TICKET_SWEEP_SECONDS", 60)
+# Stored files no attachment refers to (their transaction rolled back) go after this long.
+TICKET_ORPHAN_FILE_HOURS = int_from_env("TICKET_ORPHAN_FILE_HOURS", 6)
 # Private links stop working this many days after the ticket closes.
 TICKET_LINK_DAYS_AFTER_CLOSE = int_from_env("TICKET_LINK_DAYS_AFTER_CLOSE", 30)
 # Replies to notification mails go to reply+<ticket>.<token>@INBOUND_EMAIL_DOMAIN.
@@ -296,6 +298,10 @@ CELERY_BEAT_SCHEDULE = {
     "telemetry-rollup": {
         "task": "telemetry.tasks.rollup_recent",
         "schedule": float(int_from_env("TELEMETRY_ROLLUP_SECONDS", 900)),
+    },
+    "ticket-orphan-files": {
+        "task": "tickets.tasks.remove_orphan_attachments",
+        "schedule": 3600.0,
     },
     "ticket-sweeps": {
         "task": "tickets.tasks.run_ticket_sweeps",
