@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,6 +37,9 @@ from entitlements.models import (
     SupportKind,
 )
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from teams.models import Team
 
 PARTNER_CATEGORIES = {Category.PRE_SALES, Category.POST_SALES}
 COMPLEMENTARY_KINDS = {SupportKind.SETUP, SupportKind.RESTORE}
@@ -127,8 +131,13 @@ def purchase_options(*, product: Product, category: str, channel: str) -> list[s
     return [o.code for o in offerings if o.covers(category) and o.serves(channel)]
 
 
-def first_response_due(*, customer, offering: Offering, channel: str, start: datetime):
-    """The first-response target of ``offering`` on ``channel``, in the customer's team calendar."""
+def first_response_due(
+    *, customer, offering: Offering, channel: str, start: datetime, team: Team | None = None
+):
+    """The first-response target of ``offering`` on ``channel``, in the customer's team calendar.
+
+    ``team`` is the customer's team when the caller has already looked it up.
+    """
     from teams import selectors as team_selectors
     from teams import services as team_services
 
@@ -138,7 +147,8 @@ def first_response_due(*, customer, offering: Offering, channel: str, start: dat
         hours, days = offering.online_response_hours, offering.online_response_days
     if hours is None and days is None:
         return None
-    team = team_selectors.team_for_user(user=customer)
+    if team is None:
+        team = team_selectors.team_for_user(user=customer)
     if hours is not None:
         return team_services.add_business_time(
             team=team, start=start, duration=timedelta(hours=hours)
@@ -154,8 +164,12 @@ def check(
     category: str,
     channel: str = Channel.ONLINE,
     at: datetime | None = None,
+    team: Team | None = None,
 ) -> Decision:
-    """Decide whether ``customer`` may open this request now, and explain the answer."""
+    """Decide whether ``customer`` may open this request now, and explain the answer.
+
+    ``team`` is the customer's team (for the service target) when the caller has it already.
+    """
     at = at or timezone.now()
     product = _product(product)
     if category not in Category.values:
@@ -219,7 +233,7 @@ def check(
         decision.allowed = True
         decision.entitlement = chosen
         decision.first_response_due = first_response_due(
-            customer=customer, offering=chosen.offering, channel=channel, start=at
+            customer=customer, offering=chosen.offering, channel=channel, start=at, team=team
         )
         return decision
 
@@ -284,7 +298,6 @@ def _refusal(*, held, active, product, category, channel, at) -> tuple[str, str]
     ) % names
 
 
-@transaction.atomic
 def entitlement_use(
     *,
     customer,
@@ -294,35 +307,51 @@ def entitlement_use(
     channel: str = Channel.ONLINE,
     reference: str,
     actor=None,
+    team: Team | None = None,
 ) -> Decision:
     """Decide and take: record the use, and use up a credit where the entitlement has uses.
 
     Two requests racing for the last credit: the conditional UPDATE lets exactly one of them
     take it; the other decides again and is refused (or served by another entitlement).
+
+    The decision only reads, so it runs before the write block: a refusal is raised outside
+    it and leaves the caller's transaction usable. The credit and its event are written
+    together; inside the caller's transaction they need no savepoint of their own.
     """
     for _attempt in range(3):
         decision = check(
-            customer=customer, product=product, version=version, category=category, channel=channel
+            customer=customer,
+            product=product,
+            version=version,
+            category=category,
+            channel=channel,
+            team=team,
         )
         if not decision.allowed:
             raise EntitlementRefused(decision)
         entitlement = decision.entitlement
-        if entitlement.uses_total is not None:
-            taken = Entitlement.objects.filter(pk=entitlement.pk, uses_left__gt=0).update(
-                uses_left=F("uses_left") - 1
+        with transaction.atomic(savepoint=False):
+            if entitlement.uses_total is not None:
+                taken = Entitlement.objects.filter(pk=entitlement.pk, uses_left__gt=0).update(
+                    uses_left=F("uses_left") - 1
+                )
+                if not taken:
+                    continue
+                entitlement.refresh_from_db(fields=["uses_left"])
+            EntitlementEvent.objects.create(
+                entitlement=entitlement,
+                action=EntitlementEvent.Action.CONSUMED,
+                reference=reference,
+                actor=actor,
             )
-            if not taken:
-                continue
-            entitlement.refresh_from_db(fields=["uses_left"])
-        EntitlementEvent.objects.create(
-            entitlement=entitlement,
-            action=EntitlementEvent.Action.CONSUMED,
-            reference=reference,
-            actor=actor,
-        )
         return decision
     decision = check(
-        customer=customer, product=product, version=version, category=category, channel=channel
+        customer=customer,
+        product=product,
+        version=version,
+        category=category,
+        channel=channel,
+        team=team,
     )
     raise EntitlementRefused(decision)
 

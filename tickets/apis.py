@@ -39,7 +39,7 @@ from entitlements.serializers import DetailSerializer
 from entitlements.services import EntitlementRefused
 from portal.core.errors import ApplicationError
 from tickets import services
-from tickets.models import Message, Ticket
+from tickets.models import Attachment, Message, Ticket
 from tickets.serializers import (
     CallAttemptCreateSerializer,
     CustomerMessageCreateSerializer,
@@ -214,6 +214,23 @@ def _ticket_detail(ticket_pk: int) -> Ticket:
     )
 
 
+def _created_detail(created: services.NewTicket) -> Ticket:
+    """The new ticket as ``_ticket_detail`` would read it, from what was just written.
+
+    A new ticket's public conversation is its first message with that message's files.
+    """
+    ticket = created.ticket
+    message = created.message
+    if message is None:
+        return _ticket_detail(ticket.pk)
+    attachments = Attachment.objects.none()
+    attachments._result_cache = list(created.attachments)
+    attachments._prefetch_done = True
+    message._prefetched_objects_cache = {"attachments": attachments}
+    ticket.public_messages = [message]
+    return ticket
+
+
 def _staff_ticket(ticket_id: str) -> Ticket:
     ticket = Ticket.objects.select_related("team").filter(ticket_id=ticket_id).first()
     if ticket is None:
@@ -308,7 +325,7 @@ def ticket_list_create(request: Request) -> Response:
         return Response(RefusalSerializer(body).data, status=status.HTTP_403_FORBIDDEN)
     except ApplicationError as exc:
         return _error(exc, CREATE_ERROR_FIELDS)
-    ticket = _ticket_detail(created.ticket.pk)
+    ticket = _created_detail(created)
     return Response(
         TicketDetailSerializer(ticket).data,
         status=status.HTTP_201_CREATED,

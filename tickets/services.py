@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,7 +143,10 @@ def _notify(ticket: Ticket, template: str, **extra) -> None:
     )
 
 
-def _store_attachments(message: Message, files: Sequence[attachment_checks.CheckedFile]) -> None:
+def _store_attachments(
+    message: Message, files: Sequence[attachment_checks.CheckedFile]
+) -> list[Attachment]:
+    stored = []
     for checked in files:
         attachment = Attachment(
             message=message,
@@ -156,6 +159,8 @@ def _store_attachments(message: Message, files: Sequence[attachment_checks.Check
         )
         attachment.file.save(attachment.storage_key, checked.upload, save=False)
         attachment.save()
+        stored.append(attachment)
+    return stored
 
 
 def _stored_bytes(ticket: Ticket) -> int:
@@ -189,18 +194,15 @@ def assignee_choose(*, ticket: Ticket):
             user__is_staff=True,
         )
         .annotate(
-            # Counted over open tickets only, through a partial index: a busy engineer's
-            # years of closed tickets are not read at every submission.
-            load=Coalesce(
-                Subquery(
-                    Ticket.objects.filter(assignee=OuterRef("user_id"))
-                    .exclude(status=Status.CLOSED)
-                    .order_by()
-                    .values("assignee")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
+            # Counted over open tickets only, a range of the (assignee, status) index per
+            # engineer: a busy engineer's years of closed tickets are not read at every
+            # submission. COUNT(*) without GROUP BY always gives one row (0 when none), and
+            # reads the index only, where COUNT(id) would visit every ticket's row.
+            load=Subquery(
+                Ticket.objects.filter(assignee=OuterRef("user_id"), status__in=OPEN_STATES)
+                .order_by()
+                .annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+                .values("n")
             )
         )
         .order_by("load", "user_id")
@@ -260,8 +262,12 @@ def ticket_set_priority(*, ticket: Ticket, priority: int, actor) -> Ticket:
 
 @dataclass(frozen=True)
 class NewTicket:
+    """The ticket as stored, with its first message and that message's attachments."""
+
     ticket: Ticket
     link_token: str
+    message: Message | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @transaction.atomic
@@ -311,6 +317,7 @@ def ticket_create(
 
     now = timezone.now()
     ticket_id = ticket_id_format(ticket_number_next(), now.year)
+    team = team_selectors.team_for_user(user=customer)
     decision = entitlement_services.entitlement_use(
         customer=customer,
         product=product,
@@ -318,14 +325,14 @@ def ticket_create(
         category=category,
         channel=channel,
         reference=ticket_id,
+        team=team,
     )
-    team = team_selectors.team_for_user(user=customer)
     callback_due = None
     if channel == Channel.PHONE and decision.entitlement.offering.phone_response_hours:
         callback_due = team_services.add_business_time(
             team=team, start=now, duration=timedelta(hours=CALLBACK_HOURS)
         )
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         ticket_id=ticket_id,
         customer=customer,
         product=decision.product,
@@ -365,15 +372,44 @@ def _ticket_created(
     actor,
     detail: str,
 ) -> NewTicket:
-    """What every new ticket gets: its first message, the audit entry, an engineer, the mail."""
+    """Store a new ticket (given unsaved, status new) with what every new ticket gets: its
+    first message, the audit entries, an engineer and the mail.
+
+    The engineer is chosen before the ticket is written, so that the ticket is inserted
+    already assigned and both audit entries go in with one INSERT; the history reads as
+    before: created (new), then assigned automatically (new → open).
+    """
+    engineer = assignee_choose(ticket=ticket)
+    if engineer is not None:
+        ticket.assignee = engineer
+        ticket.status = Status.OPEN
+    ticket.save(force_insert=True)
     message = Message.objects.create(
         ticket=ticket, author=ticket.customer, kind=Message.Kind.CUSTOMER, via=via, body=description
     )
-    _store_attachments(message, files)
-    _event(ticket, "created", actor=actor, detail=detail)
-    engineer = assignee_choose(ticket=ticket)
+    attachments = _store_attachments(message, files)
+    events = [
+        TicketEvent(
+            ticket=ticket,
+            actor=actor,
+            action="created",
+            from_status="",
+            to_status=Status.NEW,
+            detail=detail[:300],
+        )
+    ]
     if engineer is not None:
-        _assign(ticket, engineer, actor=None, action="assigned automatically")
+        events.append(
+            TicketEvent(
+                ticket=ticket,
+                actor=None,
+                action="assigned automatically",
+                from_status=Status.NEW,
+                to_status=ticket.status,
+                detail=str(engineer)[:300],
+            )
+        )
+    TicketEvent.objects.bulk_create(events)
     token = links.link_issue(ticket=ticket)
     outbox.email_enqueue_template(
         to=ticket.customer.email,
@@ -383,7 +419,9 @@ def _ticket_created(
         tag="ticket_created",
         reply_to=reply_address(ticket),
     )
-    return NewTicket(ticket=ticket, link_token=token)
+    return NewTicket(
+        ticket=ticket, link_token=token, message=message, attachments=tuple(attachments)
+    )
 
 
 @transaction.atomic
@@ -430,7 +468,7 @@ def ticket_open_for_partner(
             code="unknown-version",
         )
     team = team_selectors.team_for_user(user=customer)
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         ticket_id=ticket_id_format(ticket_number_next(), now.year),
         customer=customer,
         product=product,
