@@ -1070,7 +1070,12 @@ class TicketAdmin(admin.ModelAdmin):
         return gettext("Your reply was sent to the customer.")
 
     def _step_note(self, request, ticket: Ticket, form) -> str:
-        services.ticket_note(ticket=ticket, engineer=request.user, body=form.cleaned_data["body"])
+        services.ticket_note(
+            ticket=ticket,
+            engineer=request.user,
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+        )
         return gettext("Internal note added; the customer does not see it.")
 
     def _step_call(self, request, ticket: Ticket, form) -> str:

@@ -145,6 +145,11 @@ class NoteForm(DeskForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Support only: the customer never sees it and gets no e-mail."),
     )
+    files = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _files_help()
 
 
 class CallForm(DeskForm):

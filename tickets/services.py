@@ -590,13 +590,17 @@ def ticket_reply(
 
 
 @transaction.atomic
-def ticket_note(*, ticket: Ticket, engineer, body: str) -> Message:
-    """An internal note: engineers only, no mail, no change of status."""
+def ticket_note(
+    *, ticket: Ticket, engineer, body: str, files: Sequence[UploadedFile] = ()
+) -> Message:
+    """An internal note, with files if any: engineers only, no mail, no change of status."""
     ticket = _lock(ticket)
     body = _clean_text(body, field=_("the note"), limit=20000)
+    checked = attachment_checks.check_uploads(list(files), already_stored=_stored_bytes(ticket))
     message = Message.objects.create(
         ticket=ticket, author=engineer, kind=Message.Kind.NOTE, via=Message.Via.ADMIN, body=body
     )
+    _store_attachments(message, checked)
     _event(ticket, "internal note", actor=engineer, before=ticket.status)
     return message
 

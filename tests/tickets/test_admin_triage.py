@@ -687,6 +687,38 @@ class TestTicketPageForms:
         assert open_ticket.status == Status.OPEN
         assert "Checked the logs." in thread_entries(response.content.decode(), "note")[0]
 
+    def test_a_note_keeps_its_files_for_staff_only(
+        self, engineer_client, client, open_ticket, media, premium_customer
+    ):
+        trace = SimpleUploadedFile("trace.log", b"09:00 VSS writer timed out\n")
+
+        engineer_client.post(
+            desk_url(open_ticket, "note"),
+            {"note-body": "Our trace of the failure.", "note-files": [trace]},
+        )
+
+        note = Message.objects.get(ticket=open_ticket, kind=Message.Kind.NOTE)
+        (attachment,) = note.attachments.all()
+        assert attachment.name == "trace.log"
+        assert attachment.file.read() == b"09:00 VSS writer timed out\n"
+        assert "trace.log" in engineer_client.get(page_url(open_ticket)).content.decode()
+        client.force_login(premium_customer)
+        customer_page = client.get(reverse("tickets:detail", args=[open_ticket.ticket_id]))
+        assert "trace.log" not in customer_page.content.decode()
+
+    def test_a_note_with_a_refused_file_writes_nothing(self, engineer_client, open_ticket, media):
+        tool = SimpleUploadedFile("tool.exe", b"MZ\x90\x00")
+
+        response = engineer_client.post(
+            desk_url(open_ticket, "note"),
+            {"note-body": "Run this.", "note-files": [tool]},
+            follow=True,
+        )
+
+        assert any(message.level_tag == "error" for message in response.context["messages"])
+        assert not Message.objects.filter(ticket=open_ticket, kind=Message.Kind.NOTE).exists()
+        assert not Attachment.objects.exists()
+
     def test_a_call_not_reached_counts_an_attempt(self, engineer_client, open_ticket, us_engineer):
         engineer_client.post(
             desk_url(open_ticket, "call"),
