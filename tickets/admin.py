@@ -21,7 +21,6 @@ from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import (
@@ -44,7 +43,7 @@ from entitlements import selectors as entitlement_selectors
 from entitlements.models import SupportKind
 from portal.core.errors import ApplicationError
 from portal.core.transactions import atomic_writes
-from tickets import admin_forms, services
+from tickets import admin_forms, selectors, services
 from tickets.models import (
     Attachment,
     EngineerProfile,
@@ -482,8 +481,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_triage_permission(self, request, obj=None) -> bool:
         """Acting on tickets (the actions, the forms of a ticket's page): ``change_ticket``."""
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+        return selectors.staff_may_triage(request.user)
 
     # --- The queue ----------------------------------------------------------------------------
 

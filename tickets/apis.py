@@ -7,8 +7,10 @@ correct, ``{"detail": "message", "code": "code"}`` for a rule the service refuse
 Access: the customer endpoints see only the signed-in account's own tickets (staff included: staff
 work on customers' tickets under /staff/). Another account's ticket, an unknown ID, and a staff
 endpoint called by an account that is not staff all get the same 404, so nothing reveals which
-tickets exist. Signed-out callers, and a ``Token`` that is not valid, get 403 before anything is
-looked up.
+tickets exist. A staff endpoint needs the permission of the desk action it mirrors
+(``tickets.selectors.staff_may_triage``): staff whose role has no ticket rights (Sales, Product
+team) get 403 before the ticket is looked up. Signed-out callers, and a ``Token`` that is not
+valid, get 403 before anything is looked up.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from rest_framework.throttling import UserRateThrottle
 from entitlements.serializers import DetailSerializer
 from entitlements.services import EntitlementRefused
 from portal.core.errors import ApplicationError
-from tickets import services
+from tickets import selectors, services
 from tickets.models import Attachment, Message, Ticket
 from tickets.serializers import (
     CallAttemptCreateSerializer,
@@ -102,6 +104,10 @@ NOT_FOUND = OpenApiResponse(
 STAFF_NOT_FOUND = OpenApiResponse(
     DetailSerializer,
     description="Unknown ticket, or the account is not staff (the answer is the same).",
+)
+STAFF_REFUSED = OpenApiResponse(
+    DetailSerializer,
+    description="Not signed in, or a staff role without ticket rights (Sales, Product team).",
 )
 VALIDATION_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -175,8 +181,14 @@ class TicketCommentThrottle(_SettingRateThrottle):
 # --- Permissions and lookups --------------------------------------------------------------------
 
 
-class IsStaffElseNotFound(BasePermission):
-    """Staff only; a signed-in account that is not staff gets the 404 of an unknown ticket."""
+class MayTriageElseNotFound(BasePermission):
+    """Staff who may act on tickets, as in the desk.
+
+    A signed-in account that is not staff gets the 404 of an unknown ticket; staff whose role
+    gives no ticket rights get 403, decided before any ticket is looked up.
+    """
+
+    message = gettext_lazy("Your staff role does not allow acting on support requests.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -184,7 +196,7 @@ class IsStaffElseNotFound(BasePermission):
             return False
         if not user.is_staff:
             raise _not_found()
-        return True
+        return selectors.staff_may_triage(user)
 
 
 def _public_messages() -> Prefetch:
@@ -473,13 +485,13 @@ def _staff_result(message: Message) -> Response:
     responses={
         201: StaffActionResultSerializer,
         400: VALIDATION_ERRORS,
-        403: NOT_SIGNED_IN,
+        403: STAFF_REFUSED,
         404: STAFF_NOT_FOUND,
     },
     tags=["staff"],
 )
 @api_view(["POST"])
-@permission_classes([IsStaffElseNotFound])
+@permission_classes([MayTriageElseNotFound])
 def staff_reply_create(request: Request, ticket_id: str) -> Response:
     ticket = _staff_ticket(ticket_id)
     serializer = StaffReplyCreateSerializer(data=request.data)
@@ -505,13 +517,13 @@ def staff_reply_create(request: Request, ticket_id: str) -> Response:
     responses={
         201: StaffActionResultSerializer,
         400: VALIDATION_ERRORS,
-        403: NOT_SIGNED_IN,
+        403: STAFF_REFUSED,
         404: STAFF_NOT_FOUND,
     },
     tags=["staff"],
 )
 @api_view(["POST"])
-@permission_classes([IsStaffElseNotFound])
+@permission_classes([MayTriageElseNotFound])
 def staff_call_attempt_create(request: Request, ticket_id: str) -> Response:
     ticket = _staff_ticket(ticket_id)
     serializer = CallAttemptCreateSerializer(data=request.data)

@@ -13,6 +13,17 @@ from tickets.models import Attachment, Message, Status, Ticket
 
 PUBLIC_KINDS = [kind for kind in Message.Kind.values if kind != Message.Kind.NOTE]
 
+# Acting on tickets (answering, logging calls, the desk's actions) needs this permission,
+# wherever it is done: the desk and the staff API ask the same question.
+TRIAGE_PERMISSION = "tickets.change_ticket"
+
+
+def staff_may_triage(user) -> bool:
+    """Whether this account may act on customers' tickets as support."""
+    return bool(
+        user is not None and user.is_active and user.is_staff and user.has_perm(TRIAGE_PERMISSION)
+    )
+
 
 def customer_tickets(*, customer, status: str = "") -> QuerySet[Ticket]:
     """The customer's tickets, latest activity first; ``status`` filters when it is valid."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 
 from entitlements.models import Product
 from entitlements.services import catalogue_load
+from portal.accounts import roles
 from teams.models import Team
 from tests.factories import StaffFactory, UserFactory, grant
 from tickets import services
@@ -29,6 +31,7 @@ def frozen_monday():
 
 def engineer(email: str, team: str, products: list[str] | None = None):
     user = StaffFactory(email=email, support_team_override=team)
+    user.groups.add(Group.objects.get(name=roles.SUPPORT_ENGINEER))
     profile = EngineerProfile.objects.create(user=user, team=Team.objects.get(code=team))
     codes = products or [code for (code,) in Product.objects.values_list("code")]
     profile.products.set(Product.objects.filter(code__in=codes))
