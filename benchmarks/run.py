@@ -128,7 +128,11 @@ def environment(port: int) -> dict[str, str]:
         # A database of its own: the confirmation mails of the submissions become Celery tasks
         # there, which no worker of the test suite (on /0) must pick up. run.py removes them.
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        # Production wants a provider; no worker consumes these mails, so none is sent.
+        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench",
+        "ANYMAIL_WEBHOOK_SECRET": "bench:bench",
+        "SHOP_CHECKOUT_URL": "https://shop.invalid/checkout",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "ORDER_WEBHOOK_SECRET": "bench",
         "DJANGO_SECURE_SSL_REDIRECT": "false",

@@ -22,7 +22,6 @@ from rest_framework.decorators import (
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from entitlements import selectors, services
 from entitlements.serializers import (
@@ -34,6 +33,7 @@ from entitlements.serializers import (
     OrderSerializer,
     ProductSerializer,
 )
+from entitlements.throttles import OrderClaimThrottle
 from portal.core.errors import ApplicationError
 
 # Which request field a service's ApplicationError code is about.
@@ -51,12 +51,6 @@ VALIDATION_ERRORS = OpenApiResponse(
         OpenApiExample("Bad category", value={"category": ['"billing" is not a valid choice.']})
     ],
 )
-
-
-class OrderClaimThrottle(UserRateThrottle):
-    """Claims per account, so reference and e-mail pairs cannot be tried in bulk."""
-
-    scope = "order-claim"
 
 
 @extend_schema(

@@ -37,6 +37,7 @@ from entitlements.models import (
     SupportKind,
 )
 from portal.core.errors import ApplicationError
+from portal.core.jsonlimits import JSONTooDeep, json_depth_check
 
 if TYPE_CHECKING:
     from teams.models import Team
@@ -602,8 +603,9 @@ def order_notification_receive(*, body: bytes, signature: str | None) -> tuple[O
     if not signature or not hmac.compare_digest(signature.strip(), order_signature(body)):
         raise SignatureInvalid("bad or missing signature", code="bad-signature")
     try:
+        json_depth_check(body)
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, JSONTooDeep) as exc:
         raise ApplicationError(f"body is not JSON: {exc}", code="malformed") from None
     serializer = OrderNotificationSerializer(data=payload)
     if not serializer.is_valid():
@@ -733,6 +735,12 @@ def checkout_local(*, customer, items: list[dict], currency: str) -> Order:
     the real shop's webhook, so what a customer gets here is what the shop would give them. Each
     line carries the price paid: the list price less the customer's partner discount.
     """
+    if not settings.SHOP_LOCAL_CHECKOUT or settings.SHOP_CHECKOUT_URL:
+        # Support is granted here without a payment: never where the real shop sells it.
+        raise ApplicationError(
+            _("Checkout in the portal is not available; please buy in the online shop."),
+            code="local-checkout-off",
+        )
     if not items:
         raise ApplicationError(_("Your cart is empty."), code="empty-cart")
     discount = support_discount(customer=customer)

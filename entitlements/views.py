@@ -29,6 +29,7 @@ from entitlements.forms import (
     RegistrationForm,
 )
 from entitlements.models import Category, Offering, Product
+from entitlements.throttles import order_claim_limited
 from portal.accounts.models import SupportTeam
 from portal.core.errors import ApplicationError
 
@@ -337,6 +338,9 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 def claim(request: HttpRequest) -> HttpResponse:
     form = OrderClaimForm(request.POST or None)
+    if request.method == "POST" and order_claim_limited(request):
+        form.add_error(None, _("Too many attempts to claim an order. Please try again in an hour."))
+        return render(request, "entitlements/claim.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             order = services.order_claim(

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "portal.core"
     label = "core"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from portal.core import checks  # noqa: F401 - registers the deployment checks

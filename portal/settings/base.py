@@ -18,6 +18,8 @@ from portal.settings.env import (
 VAR_DIR = BASE_DIR / "var"
 
 # --- Core -----------------------------------------------------------------------------------
+# "production" makes the project's safety checks (portal/core/checks.py) errors, not warnings.
+DEPLOYMENT = "development"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = bool_from_env("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = list_from_env("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -198,6 +200,9 @@ OUTBOX_REQUEUE_AFTER_SECONDS = int_from_env("OUTBOX_REQUEUE_AFTER_SECONDS", 60)
 OUTBOX_MAX_ATTEMPTS = int_from_env("OUTBOX_MAX_ATTEMPTS", 12)
 OUTBOX_RETRY_BASE_SECONDS = int_from_env("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_HEALTHY_MAX_AGE_SECONDS = int_from_env("OUTBOX_HEALTHY_MAX_AGE_SECONDS", 900)
+# Sent mail carries live links (private links, survey and reset links): after this many days
+# the bodies of sent rows are redacted, keeping only what the admin shows.
+OUTBOX_BODY_RETENTION_DAYS = int_from_env("OUTBOX_BODY_RETENTION_DAYS", 7)
 
 # --- Support requests -----------------------------------------------------------------------
 TICKET_ID_PREFIX = env.str("TICKET_ID_PREFIX", default="NS")
@@ -219,6 +224,11 @@ TICKET_ORPHAN_FILE_HOURS = int_from_env("TICKET_ORPHAN_FILE_HOURS", 6)
 TICKET_LINK_DAYS_AFTER_CLOSE = int_from_env("TICKET_LINK_DAYS_AFTER_CLOSE", 30)
 # Replies to notification mails go to reply+<ticket>.<token>@INBOUND_EMAIL_DOMAIN.
 INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="reply.novadesk.test")
+# The mail provider whose inbound webhook is mounted (only that one), e.g. "postmark".
+INBOUND_EMAIL_PROVIDER = env.str("INBOUND_EMAIL_PROVIDER", default="postmark")
+# Every notification carries a new reply token; one that has been superseded keeps working
+# this many days, after which mail sent with it goes to the quarantine.
+TICKET_REPLY_TOKEN_GRACE_DAYS = int_from_env("TICKET_REPLY_TOKEN_GRACE_DAYS", 14)
 TICKET_RATE_SUBMIT = env.str("TICKET_RATE_SUBMIT", default="10/h")
 TICKET_RATE_COMMENT = env.str("TICKET_RATE_COMMENT", default="60/h")
 TICKET_RATE_LINK = env.str("TICKET_RATE_LINK", default="120/h")
@@ -247,13 +257,24 @@ TELEMETRY_RATE_REQUESTS_PER_ADDRESS = int_from_env("TELEMETRY_RATE_REQUESTS_PER_
 TELEMETRY_RATE_REPORTS_PER_INSTALLATION = int_from_env(
     "TELEMETRY_RATE_REPORTS_PER_INSTALLATION", 1000
 )
+# Free-text values (installed programs, OS edition, CPU model) are kept in clear only once this
+# many distinct installations have sent the same value; until then only a keyed hash is kept.
+TELEMETRY_K_ANONYMITY = int_from_env("TELEMETRY_K_ANONYMITY", 5)
+# Key of that hash (HMAC-SHA256); defaults to one derived from the secret key.
+TELEMETRY_VALUE_HASH_KEY = env.str("TELEMETRY_VALUE_HASH_KEY", default="")
 
 # --- Online shop ----------------------------------------------------------------------------
 # Order notifications are signed with this secret (HMAC-SHA256 of the raw body).
 ORDER_WEBHOOK_SECRET = env.str("ORDER_WEBHOOK_SECRET", default="")
 # Where "Checkout" sends the customer; empty: checkout completes locally through the same
-# signed notification the shop would send (development and demos).
+# signed notification the shop would send (development and demos only: the local checkout
+# grants support without a payment, so production turns it off and requires the shop).
 SHOP_CHECKOUT_URL = env.str("SHOP_CHECKOUT_URL", default="")
+SHOP_LOCAL_CHECKOUT = bool_from_env("SHOP_LOCAL_CHECKOUT", True)
+# Order claims (page and API together) per account and per client address, so reference and
+# e-mail pairs cannot be tried in bulk.
+ORDER_CLAIM_RATE = env.str("ORDER_CLAIM_RATE", default="20/h")
+ORDER_CLAIM_RATE_PER_ADDRESS = env.str("ORDER_CLAIM_RATE_PER_ADDRESS", default="60/h")
 
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:
@@ -332,10 +353,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {
-        # Order claims per account, so reference and e-mail pairs cannot be tried in bulk.
-        "order-claim": env.str("ORDER_CLAIM_RATE", default="20/hour"),
-    },
+    # DRF's own parsers, with JSON bounded in depth (a deeply nested body answers 400).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NovaDesk API",

@@ -73,6 +73,18 @@ def redis_url_from_env(name: str = "REDIS_URL") -> str | None:
     return raw
 
 
+# E-mail backends that reach nobody: fine for development, never a mail provider.
+NON_DELIVERING_EMAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "anymail.backends.test.EmailBackend",
+    }
+)
+
+
 def required(name: str) -> str:
     """Return a value production cannot run without."""
     value = os.environ.get(name, "").strip()

@@ -3,9 +3,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import DATABASES, REDIS_URL
-from portal.settings.env import bool_from_env, int_from_env, list_from_env, required
+from portal.settings.base import DATABASES, INBOUND_EMAIL_PROVIDER, REDIS_URL
+from portal.settings.env import (
+    NON_DELIVERING_EMAIL_BACKENDS,
+    bool_from_env,
+    int_from_env,
+    list_from_env,
+    required,
+)
 
+DEPLOYMENT = "production"
 DEBUG = False
 SECRET_KEY = required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = list_from_env("DJANGO_ALLOWED_HOSTS", [])
@@ -18,7 +25,18 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache)")
 EMAIL_BACKEND = required("EMAIL_BACKEND")
+if EMAIL_BACKEND in NON_DELIVERING_EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND={EMAIL_BACKEND} delivers no mail; production needs a mail provider "
+        "(an anymail backend such as anymail.backends.postmark.EmailBackend)"
+    )
 ORDER_WEBHOOK_SECRET = required("ORDER_WEBHOOK_SECRET")
+# Support is granted only for orders the shop reports as paid.
+SHOP_CHECKOUT_URL = required("SHOP_CHECKOUT_URL")
+SHOP_LOCAL_CHECKOUT = False
+# Without it anyone could post mail into tickets through the provider's inbound webhook.
+if INBOUND_EMAIL_PROVIDER and ":" not in required("ANYMAIL_WEBHOOK_SECRET"):
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must have the form user:password")
 # Links in e-mails point here; allauth takes http or https from it (see base settings).
 SITE_URL = required("SITE_URL").rstrip("/")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"

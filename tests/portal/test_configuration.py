@@ -23,6 +23,8 @@ PRODUCTION = {
     "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
     "ANYMAIL_POSTMARK_SERVER_TOKEN": "server-token",
     "ORDER_WEBHOOK_SECRET": "shop-secret",
+    "SHOP_CHECKOUT_URL": "https://shop.example.com/checkout",
+    "ANYMAIL_WEBHOOK_SECRET": "postmark:inbound-secret",
 }
 
 
@@ -88,6 +90,11 @@ def test_production_passes_the_deployment_checks():
         "DJANGO_ALLOWED_HOSTS",
         "SITE_URL",
         "ORDER_WEBHOOK_SECRET",
+        "EMAIL_BACKEND",
+        # Without a shop the portal would grant support without a payment.
+        "SHOP_CHECKOUT_URL",
+        # Without it anyone could post mail into tickets through the inbound webhook.
+        "ANYMAIL_WEBHOOK_SECRET",
     ],
 )
 def test_production_refuses_to_start_without_a_required_variable(missing):
@@ -110,3 +117,108 @@ def test_production_hashes_passwords_with_argon2_and_sends_a_csp():
     assert result.returncode == 0, result.stderr
     assert "Argon2PasswordHasher" in result.stdout
     assert "'self'" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+    ],
+)
+def test_production_refuses_a_mail_backend_that_reaches_nobody(backend):
+    result = manage("check", **{**PRODUCTION, "EMAIL_BACKEND": backend})
+
+    assert result.returncode != 0
+    assert f"EMAIL_BACKEND={backend} delivers no mail" in result.stderr
+
+
+def test_production_refuses_a_webhook_secret_that_is_not_user_and_password():
+    result = manage("check", **{**PRODUCTION, "ANYMAIL_WEBHOOK_SECRET": "just-a-password"})
+
+    assert result.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET must have the form user:password" in result.stderr
+
+
+def test_production_needs_no_webhook_secret_when_no_inbound_webhook_is_mounted():
+    env = {key: value for key, value in PRODUCTION.items() if key != "ANYMAIL_WEBHOOK_SECRET"}
+
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **env, INBOUND_EMAIL_PROVIDER=""
+    )
+
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_turns_the_local_checkout_off_even_when_asked():
+    code = "from django.conf import settings; print(settings.SHOP_LOCAL_CHECKOUT)"
+
+    result = manage("shell", "--no-imports", "-c", code, **PRODUCTION, SHOP_LOCAL_CHECKOUT="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_the_deployment_checks_name_what_development_settings_leave_open():
+    """`check --deploy` on development settings warns of what production will refuse."""
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="portal.settings.local",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+    )
+
+    output = result.stdout + result.stderr
+    for check_id in ("novadesk.E001", "novadesk.E002", "novadesk.E003"):
+        assert check_id in output
+    assert "Checkout completes in the portal without payment" in output
+
+
+class TestDeploymentChecks:
+    """Under production settings each finding is an error, so `check --deploy` fails."""
+
+    @pytest.fixture(autouse=True)
+    def _production(self, settings):
+        settings.DEPLOYMENT = "production"
+        settings.SHOP_CHECKOUT_URL = "https://shop.example.com/checkout"
+        settings.SHOP_LOCAL_CHECKOUT = False
+        settings.INBOUND_EMAIL_PROVIDER = "postmark"
+        settings.ANYMAIL = {"WEBHOOK_SECRET": "postmark:secret"}
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ORDER_WEBHOOK_SECRET = "shop-secret"
+
+    def findings(self) -> dict[str, str]:
+        from django.core import checks
+
+        return {
+            message.id: type(message).__name__
+            for message in checks.run_checks(include_deployment_checks=True)
+            if message.id.startswith("novadesk.")
+        }
+
+    def test_a_safe_production_configuration_has_no_finding(self):
+        assert self.findings() == {}
+
+    @pytest.mark.parametrize(
+        ("change", "check_id"),
+        [
+            ({"SHOP_CHECKOUT_URL": ""}, "novadesk.E001"),
+            ({"SHOP_LOCAL_CHECKOUT": True}, "novadesk.E001"),
+            ({"ANYMAIL": {}}, "novadesk.E002"),
+            ({"ANYMAIL": {"WEBHOOK_SECRET": "no-colon"}}, "novadesk.E002"),
+            ({"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "novadesk.E003"),
+            ({"ORDER_WEBHOOK_SECRET": ""}, "novadesk.E004"),
+        ],
+    )
+    def test_each_unsafe_value_is_an_error(self, settings, change, check_id):
+        for name, value in change.items():
+            setattr(settings, name, value)
+
+        assert self.findings() == {check_id: "Error"}
+
+    def test_elsewhere_the_same_finding_is_a_warning(self, settings):
+        settings.DEPLOYMENT = "development"
+        settings.SHOP_LOCAL_CHECKOUT = True
+
+        assert self.findings() == {"novadesk.E001": "Warning"}
