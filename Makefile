@@ -25,12 +25,15 @@ messages: $(STAMP)
 migrate: install messages
 	$(BIN)/python manage.py migrate --noinput
 
-seed: migrate
-	$(BIN)/python manage.py seed_demo
+# Links in e-mails point at the port served, unless SITE_URL says otherwise.
+DEV_SITE_URL = $${SITE_URL:-http://127.0.0.1:$${PORT:-8000}}
 
+seed: migrate
+	SITE_URL=$(DEV_SITE_URL) $(BIN)/python manage.py seed_demo
+
+# PORT=8010 make run serves on another port.
 run: seed
-	@echo "Portal on http://127.0.0.1:8000/ with a Celery worker and beat; Ctrl-C stops both."
-	$(BIN)/honcho start -f Procfile.dev
+	SITE_URL=$(DEV_SITE_URL) $(BIN)/python manage.py run_dev
 
 lint: install
 	$(BIN)/ruff check .

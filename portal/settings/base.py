@@ -238,6 +238,8 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
 # --- Surveys --------------------------------------------------------------------------------
 SURVEY_INVITATION_DAYS = int_from_env("SURVEY_INVITATION_DAYS", 30)
+# The invitation follows the closure mail by this many minutes.
+SURVEY_INVITATION_DELAY_MINUTES = int_from_env("SURVEY_INVITATION_DELAY_MINUTES", 60)
 SURVEY_RATE_LINK = env.str("SURVEY_RATE_LINK", default="120/h")
 
 # --- Customer Experience Programme (usage reports) -------------------------------------------
@@ -288,7 +290,8 @@ if REDIS_URL:
 else:
     # Embedded default: a broker kept in files, so a worker runs for real without any server.
     _broker_dir = VAR_DIR / "celery-broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # The host part is unused by the file transport; naming one keeps kombu from warning.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -297,6 +300,8 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
+# What tasks print (the console mail backend's e-mails, in development) is information.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True

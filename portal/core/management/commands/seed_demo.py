@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -85,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
         if reports:
             self.stdout.write(f"{reports} usage reports of the last 30 days stored and rolled up.")
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password '{DEMO_PASSWORD}':")
+        self.stdout.write(f"Sign in at {settings.SITE_URL}/ with password '{DEMO_PASSWORD}':")
         for email, _name, role, _extra in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role}")
 
