@@ -6,7 +6,11 @@ so their passwords must be at least ``min_length`` characters with letters and d
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.contrib.auth.password_validation import (
+    CommonPasswordValidator,
+    get_default_password_validators,
+    password_validators_help_text_html,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -59,3 +63,10 @@ class StaffPasswordValidator:
             "Staff accounts need at least %(min_length)d characters with letters and digits, "
             "and not a common password."
         ) % {"min_length": self.min_length}
+
+
+def customer_password_help_html() -> str:
+    """The password rules a customer must meet, as a list; the staff rule is not theirs."""
+    return password_validators_help_text_html(
+        [v for v in get_default_password_validators() if not isinstance(v, StaffPasswordValidator)]
+    )
