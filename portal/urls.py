@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
@@ -26,9 +27,11 @@ urlpatterns = [
     path("partners/onsite/", include("onsite.urls")),
     path("beta/", include("betas.urls")),
     path("customer-experience/", include("telemetry.urls")),
-    # Ahead of anymail's own URLs: the inbound view that never loses a mail.
-    path("anymail/postmark/inbound/", ticket_webhooks.PostmarkInbound.as_view()),
-    path("anymail/", include("anymail.urls")),
+    # Only the configured provider's inbound webhook: anymail's other URLs answer 404.
+    path(
+        "anymail/",
+        include((ticket_webhooks.inbound_urlpatterns(settings.INBOUND_EMAIL_PROVIDER), "anymail")),
+    ),
     # Staff sign in through the portal's (throttled) sign-in; the desk's own admin pages.
     path("admin/login/", desk.admin_login, name="desk-admin-login"),
     path("admin/desk/callbacks/", admin.site.admin_view(desk.callbacks), name="desk-callbacks"),

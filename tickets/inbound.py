@@ -1,10 +1,11 @@
 """Incoming e-mail: a reply to a notification threads into its ticket; all else waits for staff.
 
 A mail counts as the customer's only when it is addressed to ``reply+<ticket ID>.<token>@``
-``INBOUND_EMAIL_DOMAIN``, the token is the ticket's, and the sender is the ticket's customer.
-Anything else (unknown ticket, wrong token, another sender, automatic replies, headers with line
-breaks, files or text the ticket refuses) is kept as a quarantined ``InboundEmail`` for staff:
-never dropped, never attributed to anyone.
+``INBOUND_EMAIL_DOMAIN``, the token is one the ticket's notifications carried (the newest, or an
+older one superseded less than ``TICKET_REPLY_TOKEN_GRACE_DAYS`` ago), and the sender is the
+ticket's customer. Anything else (unknown ticket, wrong or expired token, another sender,
+automatic replies, headers with line breaks, files or text the ticket refuses) is kept as a
+quarantined ``InboundEmail`` for staff: never dropped, never attributed to anyone.
 
 Unexpected errors propagate: the webhook then answers 500 and the provider delivers again.
 """
@@ -12,11 +13,11 @@ Unexpected errors propagate: the webhook then answers 500 and the provider deliv
 from __future__ import annotations
 
 import contextlib
-import hmac
 import html as htmllib
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.errors import HeaderParseError, MessageError
 from email.header import decode_header, make_header
 
@@ -25,18 +26,20 @@ from anymail.inbound import AnymailInboundMessage
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from entitlements.models import Category
 from partners import selectors as partner_selectors
 from portal.core.errors import ApplicationError
 from tickets import services
-from tickets.models import InboundEmail, Message, Ticket
+from tickets.models import InboundEmail, Message, ReplyToken, Ticket
 from tickets.text import mask_passwords
 
 logger = logging.getLogger(__name__)
 
-# reply+NS-2026-000123.0123456789abcdef@reply.novadesk.test
+# reply+NS-2026-000123.k5x2q7mzr4d3w6ya2bn7c4ve5gh3j6tu@reply.novadesk.test
 REPLY_ADDRESS = re.compile(
     r"^reply\+(?P<ticket_id>[A-Za-z0-9-]{1,20})\.(?P<token>[A-Za-z0-9]{1,64})@(?P<domain>[^@\s]+)$",
     re.IGNORECASE,
@@ -292,9 +295,11 @@ def _ticket_for(message: AnymailInboundMessage, incoming: _Incoming) -> Ticket:
     )
     if ticket is None:
         raise _Quarantine(_("No request %(id)s exists.") % {"id": ticket_id})
-    if not hmac.compare_digest(
-        reply["token"].lower().encode(), ticket.reply_token.lower().encode()
-    ):
+    # Only hashes are stored: the token is looked up by its hash, nothing compared by timing.
+    token = ReplyToken.objects.filter(
+        ticket=ticket, token_hash=services.reply_token_hash(reply["token"])
+    ).first()
+    if token is None:
         raise _Quarantine(
             _("The reply address of request %(id)s has a wrong token.") % {"id": ticket_id}
         )
@@ -302,6 +307,21 @@ def _ticket_for(message: AnymailInboundMessage, incoming: _Incoming) -> Ticket:
     if sender.lower() != (ticket.customer.email or "").lower():
         raise _Quarantine(
             _("The sender is not the customer of request %(id)s.") % {"id": ticket.ticket_id},
+            ticket=ticket,
+        )
+    # A superseded address still arrives for a while: the customer may answer an older mail.
+    days = settings.TICKET_REPLY_TOKEN_GRACE_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    if token.superseded_at is not None and token.superseded_at < cutoff:
+        raise _Quarantine(
+            ngettext(
+                "The reply address of request %(id)s has expired: a newer notification "
+                "replaced it more than %(days)s day ago.",
+                "The reply address of request %(id)s has expired: a newer notification "
+                "replaced it more than %(days)s days ago.",
+                days,
+            )
+            % {"id": ticket.ticket_id, "days": days},
             ticket=ticket,
         )
     if not ticket.customer.is_active:

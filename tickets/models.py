@@ -137,8 +137,6 @@ class Ticket(models.Model):
     last_attempt_at = models.DateTimeField(_("last contact attempt"), null=True, blank=True)
     next_action_at = models.DateTimeField(_("next automatic step"), null=True, blank=True)
 
-    reply_token = models.CharField(max_length=32, editable=False)
-
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -347,6 +345,29 @@ class AccessLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.ticket_id} link {self.pk}"
+
+
+class ReplyToken(models.Model):
+    """The token of one notification's reply address: only a hash of it is stored.
+
+    The ticket's newest token has no ``superseded_at``; an older one keeps working for
+    ``TICKET_REPLY_TOKEN_GRACE_DAYS`` after it was superseded, so that a reply to the mail
+    before the last one still arrives.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="reply_tokens", verbose_name=_("ticket")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply address")
+        verbose_name_plural = _("reply addresses")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.ticket_id} reply address {self.pk}"
 
 
 class InboundEmail(models.Model):

@@ -10,6 +10,8 @@ transaction as the change.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
@@ -40,6 +42,7 @@ from tickets.models import (
     EngineerProfile,
     Message,
     Priority,
+    ReplyToken,
     Resolution,
     Status,
     Ticket,
@@ -105,8 +108,42 @@ def _require(ticket: Ticket, allowed: Iterable[str], action: str) -> None:
         )
 
 
-def reply_address(ticket: Ticket) -> str:
-    return f"reply+{ticket.ticket_id}.{ticket.reply_token}@{settings.INBOUND_EMAIL_DOMAIN}"
+# 160 random bits as 32 characters of lower-case base32: mail systems may change the case of an
+# address, and the local part "reply+<ticket ID>.<token>" must stay within its 64 characters.
+REPLY_TOKEN_BYTES = 20
+
+
+def reply_address(ticket: Ticket, token: str) -> str:
+    return f"reply+{ticket.ticket_id}.{token}@{settings.INBOUND_EMAIL_DOMAIN}"
+
+
+def reply_token_hash(token: str) -> str:
+    return hashlib.sha256(token.lower().encode()).hexdigest()
+
+
+def _reply_tokens_issue(*, tickets: Sequence[Ticket], supersede: bool = True) -> list[str]:
+    """Give one mail to each ticket a fresh reply token; return them (they are never stored).
+
+    The tickets' current tokens are superseded now (one UPDATE), and they keep working for the
+    grace period; the new ones go in with one INSERT. A ticket just created has none to
+    supersede.
+    """
+    if not tickets:
+        return []
+    now = timezone.now()
+    if supersede:
+        ReplyToken.objects.filter(
+            ticket_id__in=[ticket.pk for ticket in tickets], superseded_at__isnull=True
+        ).update(superseded_at=now)
+    tokens = [
+        base64.b32encode(secrets.token_bytes(REPLY_TOKEN_BYTES)).decode().lower()
+        for _ticket in tickets
+    ]
+    ReplyToken.objects.bulk_create(
+        ReplyToken(ticket=ticket, token_hash=reply_token_hash(token), created_at=now)
+        for ticket, token in zip(tickets, tokens, strict=True)
+    )
+    return tokens
 
 
 def _mail_context(ticket: Ticket, token: str, **extra) -> dict:
@@ -133,13 +170,14 @@ def _notify(ticket: Ticket, template: str, **extra) -> None:
         logger.info("No %s mail for %s: not a technical representative", template, ticket)
         return
     token = links.link_issue(ticket=ticket)
+    (reply_token,) = _reply_tokens_issue(tickets=[ticket])
     outbox.email_enqueue_template(
         to=ticket.customer.email,
         template=template,
         context=_mail_context(ticket, token, **extra),
         language=ticket.language,
         tag=template,
-        reply_to=reply_address(ticket),
+        reply_to=reply_address(ticket, reply_token),
     )
 
 
@@ -351,7 +389,6 @@ def ticket_create(
         last_activity_at=now,
         first_response_due=decision.first_response_due,
         callback_due=callback_due,
-        reply_token=secrets.token_hex(8),
     )
     return _ticket_created(
         ticket,
@@ -411,13 +448,14 @@ def _ticket_created(
         )
     TicketEvent.objects.bulk_create(events)
     token = links.link_issue(ticket=ticket)
+    (reply_token,) = _reply_tokens_issue(tickets=[ticket], supersede=False)
     outbox.email_enqueue_template(
         to=ticket.customer.email,
         template="ticket_created",
         context=_mail_context(ticket, token, description=description),
         language=ticket.language,
         tag="ticket_created",
-        reply_to=reply_address(ticket),
+        reply_to=reply_address(ticket, reply_token),
     )
     return NewTicket(
         ticket=ticket, link_token=token, message=message, attachments=tuple(attachments)
@@ -485,7 +523,6 @@ def ticket_open_for_partner(
         first_response_due=team_services.add_business_time(
             team=team, start=now, business_days=PARTNER_FIRST_RESPONSE_DAYS
         ),
-        reply_token=secrets.token_hex(8),
     )
     return _ticket_created(
         ticket,
@@ -864,11 +901,14 @@ def _mail_many(tickets: list[Ticket], template: str) -> None:
         if t.category == Category.POST_SALES and t.partner_organisation_id
     }
     allowed = partner_selectors.technical_member_pairs(pairs=postsales)
-    for ticket in tickets:
-        if ticket.category == Category.POST_SALES and (
-            (ticket.customer_id, ticket.partner_organisation_id) not in allowed
-        ):
-            continue
+    mailed = [
+        ticket
+        for ticket in tickets
+        if ticket.category != Category.POST_SALES
+        or (ticket.customer_id, ticket.partner_organisation_id) in allowed
+    ]
+    reply_tokens = _reply_tokens_issue(tickets=mailed)
+    for ticket, reply_token in zip(mailed, reply_tokens, strict=True):
         token = links.link_issue(ticket=ticket)
         rendered = outbox.email_render(
             template=template, context=_mail_context(ticket, token), language=ticket.language
@@ -878,7 +918,7 @@ def _mail_many(tickets: list[Ticket], template: str) -> None:
                 "to": ticket.customer.email,
                 "tag": template,
                 "language": ticket.language,
-                "reply_to": reply_address(ticket),
+                "reply_to": reply_address(ticket, reply_token),
                 **rendered,
             }
         )

@@ -1,10 +1,19 @@
-"""The mail provider's inbound webhook, made tolerant: no incoming mail is ever lost."""
+"""The mail provider's inbound webhook, made tolerant: no incoming mail is ever lost.
+
+Only the configured provider's inbound route is mounted: anymail's tracking webhooks and the
+other providers' inbound ones are not the portal's business and answer 404.
+"""
 
 from __future__ import annotations
 
+from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailConfigurationError
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponseBadRequest
+from django.urls import URLPattern, path
 
+from portal.core.jsonlimits import JSONTooDeep, json_depth_check
 from tickets.inbound import inbound_email_quarantine_unreadable
 
 
@@ -14,6 +23,15 @@ class PostmarkInbound(PostmarkInboundWebhookView):
     Without this, a malformed header (a line break in the subject, an unreadable sender) makes
     the webhook fail on every retry until the provider gives the mail up.
     """
+
+    def post(self, request, *args, **kwargs):
+        # Bounded before anymail's json.loads recurses into it (portal.core.jsonlimits).
+        self.run_validators(request)
+        try:
+            json_depth_check(request.body)
+        except JSONTooDeep as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        return super().post(request, *args, **kwargs)
 
     def parse_events(self, request):
         events = super().parse_events(request)
@@ -40,3 +58,34 @@ class PostmarkInbound(PostmarkInboundWebhookView):
                 provider_id=str(esp_event.get("MessageID") or ""),
             )
             return None
+
+
+# Providers whose inbound view here quarantines what anymail cannot parse.
+TOLERANT_INBOUND = {"postmark": PostmarkInbound}
+
+
+def inbound_urlpatterns(provider: str) -> list[URLPattern]:
+    """The inbound route of one provider, as anymail names it, for ``/anymail/``; none for "".
+
+    A provider without a view of its own here gets anymail's inbound view; one anymail has no
+    inbound webhook for stops the start-up with ImproperlyConfigured.
+    """
+    provider = provider.strip().lower()
+    if not provider:
+        return []
+    name = f"{provider}_inbound_webhook"
+    tolerant = TOLERANT_INBOUND.get(provider)
+    if tolerant is not None:
+        return [path(f"{provider}/inbound/", tolerant.as_view(), name=name)]
+    inbound = {
+        pattern.name: pattern
+        for pattern in anymail_urls.urlpatterns
+        if (getattr(pattern, "name", None) or "").endswith("_inbound_webhook")
+    }
+    if name in inbound:
+        return [inbound[name]]
+    known = sorted({*TOLERANT_INBOUND, *(n.removesuffix("_inbound_webhook") for n in inbound)})
+    raise ImproperlyConfigured(
+        f"INBOUND_EMAIL_PROVIDER={provider!r} has no inbound webhook of its own; "
+        f"use one of {', '.join(known)}, or leave it empty for none"
+    )

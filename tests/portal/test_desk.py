@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import zoneinfo
 from datetime import timedelta
 
@@ -123,7 +122,6 @@ def many_tickets(count: int, *, team: Team, customer, now, offset: int = 0) -> N
             last_attempt_at=now - timedelta(hours=index)
             if statuses[index % 4] == Status.WAITING
             else None,
-            reply_token=secrets.token_hex(8),
         )
         for index in range(count)
     )

@@ -5,6 +5,7 @@ Without a bound, a 2 KB body of brackets makes the decoder recurse until it fail
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -130,3 +131,20 @@ def test_a_signed_order_notification_that_nests_too_deep_is_refused(client, body
 
     assert response.status_code == 400
     assert NAMES_THE_PROBLEM.search(response.json()["error"])
+
+
+@pytest.mark.parametrize("body", BODIES.values(), ids=BODIES.keys())
+def test_the_inbound_mail_webhook_refuses_deep_nesting(client, settings, body):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "inbound:secret"}
+    client.raise_request_exception = False
+    auth = "Basic " + base64.b64encode(b"inbound:secret").decode()
+
+    response = client.post(
+        "/anymail/postmark/inbound/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+    )
+
+    assert response.status_code == 400
+    assert NAMES_THE_PROBLEM.search(response.content.decode())

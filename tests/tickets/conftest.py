@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from entitlements.models import Product
 from entitlements.services import catalogue_load
 from portal.accounts import roles
+from portal.core.models import OutboundEmail
 from teams.models import Team
 from tests.factories import StaffFactory, UserFactory, grant
 from tickets import services
@@ -16,6 +17,25 @@ from tickets.models import EngineerProfile
 
 # Monday 23 November 2026, 09:00 in Los Angeles (17:00 UTC).
 MONDAY_MORNING_LA = "2026-11-23T17:00:00+00:00"
+
+
+def reply_address(ticket) -> str:
+    """The reply address of the ticket's latest notification, as the customer's mail has it."""
+    return latest_mail(ticket).reply_to
+
+
+def reply_token_of(address: str) -> str:
+    """The token of a reply address reply+<ticket ID>.<token>@<domain>."""
+    return address.partition("@")[0].rpartition(".")[2]
+
+
+def latest_mail(ticket) -> OutboundEmail:
+    return ticket_mails(ticket).latest("pk")
+
+
+def ticket_mails(ticket):
+    """The outbox rows about one ticket: every reply address names it."""
+    return OutboundEmail.objects.filter(reply_to__startswith=f"reply+{ticket.ticket_id}.")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.utils import timezone
 from entitlements.models import Product
 from teams.models import Team
 from tests.factories import StaffFactory, UserFactory
+from tests.tickets.conftest import reply_address, reply_token_of
 from tickets import services
 from tickets.models import InboundEmail, Status, Ticket
 
@@ -133,7 +134,7 @@ class TestTicketPage:
         assert "Customer is a VIP." in content
         assert content.count("INTERNAL NOTE: support only") == 1
         assert "assigned automatically" in content  # the event history
-        assert open_ticket.reply_token not in content
+        assert reply_token_of(reply_address(open_ticket)) not in content
 
     def test_the_ticket_page_is_read_only(self, admin_client, open_ticket):
         url = reverse("admin:tickets_ticket_change", args=[open_ticket.pk])

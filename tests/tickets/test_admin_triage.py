@@ -23,6 +23,7 @@ from portal.accounts.models import User
 from portal.core.models import OutboundEmail
 from teams.models import Team
 from tests.factories import StaffFactory, UserFactory
+from tests.tickets.conftest import reply_address, reply_token_of
 from tickets import services
 from tickets.models import (
     AccessLink,
@@ -562,7 +563,7 @@ class TestTicketPage:
         assert "internal note" in history
         assert f"{us_engineer}" in history
         assert "open → waiting on customer" in history
-        assert open_ticket.reply_token not in content
+        assert reply_token_of(reply_address(open_ticket)) not in content
 
     def test_the_page_has_the_forms_and_no_inline_script_or_style(
         self, engineer_client, open_ticket

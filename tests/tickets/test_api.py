@@ -22,8 +22,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_monday")]
 TICKETS_URL = "/api/v1/tickets/"
 # Counted inside the test's transaction, so the request's transaction and the service's are
 # both savepoints: 4 of these are SAVEPOINT and RELEASE. It was 27 before the submission
-# stopped re-reading what it wrote and taking a savepoint for the credit.
-SUBMISSION_QUERIES = 19
+# stopped re-reading what it wrote and taking a savepoint for the credit; 20 since the mail's
+# reply address has a token of its own.
+SUBMISSION_QUERIES = 20
 
 
 def ticket_url(ticket_id: str, action: str = "") -> str:
@@ -182,8 +183,8 @@ class TestCreate:
         self, client, premium_customer, us_engineer
     ):
         """Token, product, number, team, releases, entitlements, calendar, credit event,
-        engineer, ticket, message, both audit entries in one INSERT, link, mail; the answer
-        is built from the rows just written, not read back."""
+        engineer, ticket, message, both audit entries in one INSERT, link, reply token, mail;
+        the answer is built from the rows just written, not read back."""
         token = Token.objects.create(user=premium_customer)
         auth = {"Authorization": f"Token {token.key}"}
         post_json(client, TICKETS_URL, new_request(), headers=auth)

@@ -1,16 +1,26 @@
-"""Incoming e-mail through Postmark's inbound webhook: replies thread, everything else waits."""
+"""Incoming e-mail through Postmark's inbound webhook: replies thread, everything else waits.
+
+Every notification carries a reply address of its own; an older one works for a grace period.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import importlib
 import json
+import re
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from tests.tickets.conftest import latest_mail, reply_address, reply_token_of, ticket_mails
 from tickets import inbound as inbound_service
 from tickets import services
-from tickets.models import InboundEmail, Message, Status, Ticket
+from tickets.models import InboundEmail, Message, ReplyToken, Status, Ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_monday")]
 
@@ -134,7 +144,7 @@ class TestReplies:
             f"> {link}\n"
         )
         body = payload(
-            services.reply_address(waiting_ticket),
+            reply_address(waiting_ticket),
             text=text,
             attachments=[attachment("backup job.log", b"2026-11-23 01:00 error 0x80070005\n")],
         )
@@ -157,7 +167,7 @@ class TestReplies:
         assert inbound.state == InboundEmail.State.THREADED
         assert (inbound.ticket, inbound.message) == (waiting_ticket, message)
         assert inbound.sender == "Paula Premium <paula@example.com>"
-        assert inbound.recipient == services.reply_address(waiting_ticket)
+        assert inbound.recipient == reply_address(waiting_ticket)
         assert inbound.attachment_names == ["backup job.log"]
         # The quoted private link is not kept anywhere in clear.
         assert "A" * 43 not in inbound.body
@@ -165,7 +175,7 @@ class TestReplies:
         assert waiting_ticket.events.filter(action="customer wrote", detail="email").exists()
 
     def test_address_domain_and_sender_compare_case_insensitively(self, client, open_ticket):
-        local, _, domain = services.reply_address(open_ticket).partition("@")
+        local, _, domain = reply_address(open_ticket).partition("@")
         body = payload(
             f"{local}@{domain.upper()}", sender="Paula@Example.COM", original_recipient=""
         )
@@ -180,7 +190,7 @@ class TestReplies:
             status=Status.CLOSED, resolution="auto-closed", closed_at=timezone.now()
         )
 
-        post(client, payload(services.reply_address(open_ticket), text="Sorry, I was away."))
+        post(client, payload(reply_address(open_ticket), text="Sorry, I was away."))
 
         open_ticket.refresh_from_db()
         assert open_ticket.status == Status.OPEN
@@ -193,7 +203,7 @@ class TestReplies:
     def test_a_password_in_the_mail_is_masked(self, client, open_ticket):
         text = "The server login is admin, password: hunter2"
 
-        post(client, payload(services.reply_address(open_ticket), text=text))
+        post(client, payload(reply_address(open_ticket), text=text))
 
         message = open_ticket.messages.last()
         assert message.via == Message.Via.EMAIL
@@ -209,7 +219,7 @@ class TestReplies:
             "<div>Thanks,<br>Paula</div></body></html>"
         )
 
-        post(client, payload(services.reply_address(open_ticket), text="", html=html))
+        post(client, payload(reply_address(open_ticket), text="", html=html))
 
         body = open_ticket.messages.last().body
         assert body == "It still fails & the log is empty.\nThanks,\nPaula"
@@ -227,7 +237,7 @@ class TestReplies:
         client.raise_request_exception = False
         before = snapshot(waiting_ticket)
 
-        response = post(client, payload(services.reply_address(waiting_ticket)))
+        response = post(client, payload(reply_address(waiting_ticket)))
 
         assert response.status_code == 500
         assert not InboundEmail.objects.exists()
@@ -248,14 +258,15 @@ class TestQuarantine:
     def test_mail_that_does_not_prove_the_customer_waits_for_staff(
         self, client, waiting_ticket, case, reason, ticket_linked
     ):
-        address = services.reply_address(waiting_ticket)
+        address = reply_address(waiting_ticket)
         sender = "paula@example.com"
         if case == "wrong token":
             address = f"reply+{waiting_ticket.ticket_id}.0123456789abcdef@reply.novadesk.test"
         elif case == "spoofed sender":
             sender = "mallory@example.net"
         elif case == "unknown ticket":
-            address = f"reply+NS-2026-999999.{waiting_ticket.reply_token}@reply.novadesk.test"
+            token = reply_token_of(address)
+            address = f"reply+NS-2026-999999.{token}@reply.novadesk.test"
         elif case == "no reply address":
             address = "support@novadesk.test"
         elif case == "other domain":
@@ -290,7 +301,7 @@ class TestQuarantine:
     def test_the_webhook_refuses_posts_without_the_secret(self, client, waiting_ticket, auth):
         before = snapshot(waiting_ticket)
 
-        response = post(client, payload(services.reply_address(waiting_ticket)), auth=auth)
+        response = post(client, payload(reply_address(waiting_ticket)), auth=auth)
 
         assert response.status_code in (400, 401, 403)
         assert not InboundEmail.objects.exists()
@@ -300,7 +311,7 @@ class TestQuarantine:
         services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
         before = snapshot(open_ticket)
 
-        post(client, payload(services.reply_address(open_ticket), text="Thanks!"))
+        post(client, payload(reply_address(open_ticket), text="Thanks!"))
 
         assert snapshot(open_ticket) == before
         inbound = InboundEmail.objects.get()
@@ -313,7 +324,7 @@ class TestQuarantine:
     def test_a_refused_attachment_keeps_the_text_in_quarantine(self, client, waiting_ticket):
         before = snapshot(waiting_ticket)
         body = payload(
-            services.reply_address(waiting_ticket),
+            reply_address(waiting_ticket),
             text="Here is the installer I used.",
             attachments=[attachment("setup.exe", b"MZ\x90\x00", "application/octet-stream")],
         )
@@ -331,7 +342,7 @@ class TestQuarantine:
     def test_an_out_of_office_reply_does_not_end_the_waiting_period(self, client, waiting_ticket):
         before = snapshot(waiting_ticket)
         body = payload(
-            services.reply_address(waiting_ticket),
+            reply_address(waiting_ticket),
             subject="Automatic reply: Backup job fails",
             text="I am out of the office until Monday.",
             headers=[{"Name": "Auto-Submitted", "Value": "auto-replied"}],
@@ -362,7 +373,7 @@ def raw_email(*, to: str, sender: str, subject: str, text: str = "Hello") -> str
 
 class TestMalformedHeaders:
     def test_line_breaks_in_the_subject_are_refused_into_quarantine(self, client, open_ticket):
-        address = services.reply_address(open_ticket)
+        address = reply_address(open_ticket)
         before = snapshot(open_ticket)
         # An encoded word hides CR/LF from the MIME parser: they appear only once decoded.
         raw = raw_email(
@@ -382,7 +393,7 @@ class TestMalformedHeaders:
         assert "\n" not in inbound.subject
 
     def test_line_breaks_in_the_sender_are_refused_into_quarantine(self, client, open_ticket):
-        address = services.reply_address(open_ticket)
+        address = reply_address(open_ticket)
         raw = raw_email(
             to=address, sender="=?utf-8?q?Paula=0D=0A?= <paula@example.com>", subject="Re: x"
         )
@@ -395,7 +406,7 @@ class TestMalformedHeaders:
         assert not open_ticket.messages.filter(via=Message.Via.EMAIL).exists()
 
     def test_an_unreadable_sender_is_recorded_as_received(self, client, open_ticket):
-        address = services.reply_address(open_ticket)
+        address = reply_address(open_ticket)
         raw = raw_email(to=address, sender="paula at example dot com", subject="Re: x")
 
         post(client, payload(address, raw_email=raw))
@@ -416,7 +427,7 @@ class TestMalformedHeaders:
         assert inbound.recipient == address[:320]
 
     def test_line_breaks_in_postmarks_parsed_subject_are_quarantined(self, client, open_ticket):
-        address = services.reply_address(open_ticket)
+        address = reply_address(open_ticket)
 
         response = post(client, payload(address, subject="Re: Backup\r\nBcc: victim@example.net"))
 
@@ -462,7 +473,7 @@ def test_quoted_earlier_mail_is_removed_only_where_clearly_marked(text, reply):
 
 
 def test_a_delivery_the_provider_repeats_is_added_once(client, open_ticket):
-    mail = payload(services.reply_address(open_ticket), text="The log is attached.")
+    mail = payload(reply_address(open_ticket), text="The log is attached.")
 
     first = post(client, mail)
     again = post(client, mail)
@@ -470,3 +481,268 @@ def test_a_delivery_the_provider_repeats_is_added_once(client, open_ticket):
     assert (first.status_code, again.status_code) == (200, 200)
     assert InboundEmail.objects.count() == 1
     assert open_ticket.messages.filter(body__contains="The log is attached.").count() == 1
+
+
+# --- Reply addresses: a token of its own in every notification --------------------------------
+
+
+def delivered(body: dict, message_id: str) -> dict:
+    """The same mail as another delivery: the provider gives each its own message ID."""
+    return {**body, "MessageID": message_id}
+
+
+def ask(ticket: Ticket, engineer, body: str = "Which version do you run?") -> None:
+    services.ticket_reply(ticket=ticket, engineer=engineer, body=body, awaits_customer=True)
+
+
+class TestReplyTokens:
+    def test_the_reply_address_of_a_notification_carries_at_least_128_random_bits(
+        self, open_ticket, us_engineer
+    ):
+        for number in range(20):
+            ask(open_ticket, us_engineer, f"Question {number}")
+        addresses = [mail.reply_to for mail in ticket_mails(open_ticket)]
+
+        tokens = []
+        for address in addresses:
+            match = re.fullmatch(
+                rf"reply\+{open_ticket.ticket_id}\.(?P<token>[a-z2-7]+)@reply\.novadesk\.test",
+                address,
+            )
+            assert match, address
+            tokens.append(match["token"])
+            # RFC 5321 allows 64 characters before the "@".
+            assert len(address.partition("@")[0]) <= 64
+        # Base32: 5 bits a character.
+        assert min(len(token) for token in tokens) * 5 >= 128
+        assert len(set(tokens)) == len(tokens) == 21
+        assert len({token[:8] for token in tokens}) == len(tokens)
+
+    def test_only_a_hash_of_the_token_is_stored(self, open_ticket):
+        token = reply_token_of(reply_address(open_ticket))
+
+        stored = ReplyToken.objects.get(ticket=open_ticket)
+
+        assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert stored.superseded_at is None
+        assert token not in repr(list(ReplyToken.objects.values()))
+
+    def test_each_notification_of_a_ticket_has_a_reply_address_of_its_own(
+        self, open_ticket, us_engineer, frozen_monday
+    ):
+        ask(open_ticket, us_engineer)
+        services.ticket_log_call(ticket=open_ticket, engineer=us_engineer, reached=False)
+        services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+
+        mails = list(ticket_mails(open_ticket).order_by("pk"))
+        assert [mail.tag for mail in mails] == [
+            "ticket_created",
+            "ticket_reply",
+            "ticket_call_attempt",
+            "ticket_closed",
+        ]
+        assert len({mail.reply_to for mail in mails}) == 4
+        tokens = open_ticket.reply_tokens.order_by("pk")
+        assert tokens.count() == 4
+        # Only the newest one is current; the others were superseded by the next mail.
+        assert [token.superseded_at is None for token in tokens] == [False, False, False, True]
+
+    def test_the_sweeps_reminders_carry_new_reply_addresses(
+        self, open_ticket, us_engineer, premium_customer, frozen_monday
+    ):
+        second = services.ticket_create(
+            customer=premium_customer,
+            product="professional",
+            version="21.2",
+            category="technical",
+            subject="Restore is slow",
+            description="It takes hours.",
+        ).ticket
+        for ticket in (open_ticket, second):
+            ask(ticket, us_engineer)
+        asked = {ticket.pk: reply_address(ticket) for ticket in (open_ticket, second)}
+        frozen_monday.shift(timedelta(days=5))
+
+        assert services.tickets_sweep().reminded == 2
+
+        for ticket in (open_ticket, second):
+            reminder = latest_mail(ticket)
+            assert reminder.tag == "ticket_reminder"
+            assert reminder.reply_to != asked[ticket.pk]
+            assert ticket.reply_tokens.filter(superseded_at__isnull=True).count() == 1
+            current = ticket.reply_tokens.get(superseded_at__isnull=True)
+            assert current.token_hash == services.reply_token_hash(
+                reply_token_of(reminder.reply_to)
+            )
+
+    def test_a_reply_to_the_newest_address_is_threaded_however_old_it_is(
+        self, client, waiting_ticket, frozen_monday
+    ):
+        frozen_monday.shift(timedelta(days=90))
+
+        post(client, payload(reply_address(waiting_ticket), text="Back from holiday."))
+
+        inbound = InboundEmail.objects.get()
+        assert inbound.state == InboundEmail.State.THREADED
+        assert waiting_ticket.messages.last().body == "Back from holiday."
+
+    def test_a_reply_to_a_superseded_address_is_threaded_within_the_grace_period(
+        self, client, open_ticket, us_engineer, frozen_monday
+    ):
+        first = reply_address(open_ticket)
+        frozen_monday.shift(timedelta(days=2))
+        ask(open_ticket, us_engineer)
+        assert reply_address(open_ticket) != first
+        frozen_monday.shift(timedelta(days=14))  # superseded exactly 14 days ago
+
+        post(client, payload(first, text="Answering the first mail."))
+
+        inbound = InboundEmail.objects.get()
+        assert inbound.state == InboundEmail.State.THREADED
+        assert inbound.message.body == "Answering the first mail."
+        assert Ticket.objects.get(pk=open_ticket.pk).status == Status.OPEN
+
+    def test_a_reply_to_an_address_superseded_before_the_grace_period_is_quarantined(
+        self, client, open_ticket, us_engineer, frozen_monday
+    ):
+        first = reply_address(open_ticket)
+        ask(open_ticket, us_engineer)
+        newest = reply_address(open_ticket)
+        frozen_monday.shift(timedelta(days=14, minutes=1))
+        before = snapshot(open_ticket)
+
+        response = post(client, payload(first, text="Still failing."))
+
+        assert response.status_code == 200
+        assert snapshot(open_ticket) == before
+        inbound = InboundEmail.objects.get()
+        assert inbound.state == InboundEmail.State.QUARANTINED
+        assert inbound.reason == (
+            f"The reply address of request {open_ticket.ticket_id} has expired: a newer "
+            "notification replaced it more than 14 days ago."
+        )
+        assert inbound.ticket == open_ticket
+        assert inbound.message is None
+        assert inbound.body == "Still failing."
+        assert inbound.recipient == first
+
+        # The address of the newest notification still arrives.
+        post(client, delivered(payload(newest, text="Still failing."), "second-delivery"))
+        assert InboundEmail.objects.get(provider_message_id="second-delivery").state == (
+            InboundEmail.State.THREADED
+        )
+
+    def test_the_grace_period_is_the_configured_one(
+        self, client, open_ticket, us_engineer, frozen_monday, settings
+    ):
+        settings.TICKET_REPLY_TOKEN_GRACE_DAYS = 1
+        first = reply_address(open_ticket)
+        ask(open_ticket, us_engineer)
+        frozen_monday.shift(timedelta(days=1, hours=1))
+
+        post(client, payload(first))
+
+        inbound = InboundEmail.objects.get()
+        assert inbound.state == InboundEmail.State.QUARANTINED
+        assert "has expired" in inbound.reason
+        assert "more than 1 day ago" in inbound.reason
+
+    @pytest.mark.parametrize("superseded", [False, True])
+    def test_a_forged_sender_with_a_valid_token_is_quarantined(
+        self, client, open_ticket, us_engineer, superseded
+    ):
+        address = reply_address(open_ticket)
+        if superseded:
+            ask(open_ticket, us_engineer)
+        before = snapshot(open_ticket)
+
+        post(client, payload(address, sender="mallory@example.net", sender_name="Paula Premium"))
+
+        assert snapshot(open_ticket) == before
+        inbound = InboundEmail.objects.get()
+        assert inbound.state == InboundEmail.State.QUARANTINED
+        assert "not the customer" in inbound.reason
+        assert inbound.message is None
+
+
+# --- The one reply token of tickets from before ------------------------------------------------
+
+LEGACY_TOKEN = "0123456789abcdef"  # 64 bits, as every ticket had one
+
+
+def legacy_reply_tokens():
+    """The data migration's function, with the models as they were when it runs."""
+    migration = importlib.import_module("tickets.migrations.0008_reply_tokens")
+    state = MigrationLoader(connection).project_state(("tickets", "0008_reply_tokens"))
+    migration.legacy_reply_tokens(state.apps, None)
+
+
+@pytest.fixture
+def legacy_column(db) -> None:
+    """The ticket table as before the migrations: one reply token per ticket, in clear.
+
+    Added ahead of any row in the test's transaction (PostgreSQL alters no table with checks
+    pending) and gone with its rollback.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE tickets_ticket ADD COLUMN reply_token varchar(32) NOT NULL DEFAULT ''"
+        )
+
+
+@pytest.fixture
+def legacy_ticket(legacy_column, open_ticket) -> Ticket:
+    """A ticket from before: its mail carried its one token, and no token is stored hashed."""
+    open_ticket.reply_tokens.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET reply_token = %s WHERE id = %s",
+            [LEGACY_TOKEN, open_ticket.pk],
+        )
+    return open_ticket
+
+
+def legacy_address(ticket: Ticket) -> str:
+    return f"reply+{ticket.ticket_id}.{LEGACY_TOKEN.upper()}@reply.novadesk.test"
+
+
+class TestLegacyReplyTokens:
+    def test_the_migration_keeps_each_token_hashed_and_superseded_now(
+        self, legacy_ticket, premium_customer
+    ):
+        newer = services.ticket_create(
+            customer=premium_customer,
+            product="professional",
+            version="21.2",
+            category="technical",
+            subject="A request with a token of the new kind",
+            description="Nothing to migrate.",
+        ).ticket
+
+        legacy_reply_tokens()
+
+        token = ReplyToken.objects.get(ticket=legacy_ticket)
+        assert token.token_hash == hashlib.sha256(LEGACY_TOKEN.encode()).hexdigest()
+        assert token.superseded_at == timezone.now()
+        assert token.created_at == legacy_ticket.created_at
+        # A ticket without an old token gets none.
+        assert list(newer.reply_tokens.values_list("superseded_at", flat=True)) == [None]
+
+    def test_an_old_reply_address_works_through_the_grace_period_then_waits_for_staff(
+        self, client, legacy_ticket, frozen_monday
+    ):
+        legacy_reply_tokens()
+        frozen_monday.shift(timedelta(days=13))
+
+        post(client, payload(legacy_address(legacy_ticket), text="Replying to an old mail."))
+
+        assert InboundEmail.objects.get().state == InboundEmail.State.THREADED
+        assert legacy_ticket.messages.last().body == "Replying to an old mail."
+
+        frozen_monday.shift(timedelta(days=2))
+        post(client, delivered(payload(legacy_address(legacy_ticket)), "after-the-grace"))
+
+        late = InboundEmail.objects.get(provider_message_id="after-the-grace")
+        assert late.state == InboundEmail.State.QUARANTINED
+        assert "has expired" in late.reason
+        assert late.ticket == legacy_ticket

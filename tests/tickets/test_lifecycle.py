@@ -12,6 +12,7 @@ from entitlements.services import EntitlementRefused
 from portal.core.errors import ApplicationError
 from portal.core.models import OutboundEmail
 from tests.factories import UserFactory, grant
+from tests.tickets.conftest import reply_token_of
 from tickets import links, services
 from tickets.models import Message, Resolution, Status, Ticket, TicketEvent
 
@@ -47,7 +48,8 @@ class TestCreate:
         assert ticket.ticket_id in mail.subject
         token = re.search(r"/t/([\w-]+)/", mail.body_text).group(1)
         assert links.link_ticket(token=token) == ticket
-        assert mail.reply_to == services.reply_address(ticket)
+        assert mail.reply_to == services.reply_address(ticket, reply_token_of(mail.reply_to))
+        assert ticket.reply_tokens.get().superseded_at is None
         assert TicketEvent.objects.filter(ticket=ticket, action="created").exists()
 
     def test_ticket_ids_are_unique_and_increasing(self, premium_customer):

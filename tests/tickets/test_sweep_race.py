@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from portal.core import services as outbox
 from portal.core.models import OutboundEmail
 from tests.factories import UserFactory, grant
+from tests.tickets.conftest import ticket_mails
 from tickets import services
 from tickets.models import AccessLink, Message, Resolution, Status, Ticket, TicketEvent
 
@@ -125,7 +126,7 @@ def sweeps_at_once(now: datetime, *, batch: int, sweepers: int = SWEEPERS):
 
 
 def mails(ticket: Ticket, tag: str):
-    return OutboundEmail.objects.filter(reply_to=services.reply_address(ticket), tag=tag)
+    return ticket_mails(ticket).filter(tag=tag)
 
 
 def wait_until_blocked_on_a_lock(timeout: float = 10) -> None:

@@ -8,7 +8,8 @@ unused, Setup and Restore packages, Free Trial windows, Upgrade Protection); eng
 teams with their profiles; tickets over the last two years in every state, with first-response
 targets, contact attempts and due steps of the waiting period, resolutions, the conversation
 (customer, support, internal notes, calls, automatic reminders), attachment metadata (no files
-on disk), the audit history, one private link each and the entitlement events they caused.
+on disk), the audit history, one private link and one reply address each and the entitlement
+events they caused.
 
 On PostgreSQL the rows go in with binary COPY, the foreign keys and secondary indexes of the
 loaded tables dropped and added back at the end (one check and one build each), all in one
@@ -54,6 +55,7 @@ from tickets.models import (
     Attachment,
     EngineerProfile,
     Message,
+    ReplyToken,
     Ticket,
     TicketEvent,
     TicketNumber,
@@ -202,6 +204,7 @@ LOADED_MODELS = [
     Attachment,
     TicketEvent,
     AccessLink,
+    ReplyToken,
 ]
 
 
@@ -624,8 +627,7 @@ class Command(BaseCommand):
                                      "created_at", "last_activity_at", "first_response_due",
                                      "first_responded_at", "callback_due", "callback_done_at",
                                      "closed_at", "closure_proposed_at", "contact_attempts",
-                                     "first_attempt_at", "last_attempt_at", "next_action_at",
-                                     "reply_token"]),
+                                     "first_attempt_at", "last_attempt_at", "next_action_at"]),
             "message": Table(Message, ["id", "ticket_id", "author_id", "kind", "via", "body",
                                        "awaits_customer", "created_at"]),
             "attachment": Table(Attachment, ["id", "message_id", "ticket_id_ref", "storage_key",
@@ -635,6 +637,8 @@ class Command(BaseCommand):
             "link": Table(AccessLink, ["id", "ticket_id", "token_hash", "created_at",
                                        "expires_at", "revoked_at", "revoke_reason",
                                        "last_used_at"]),
+            "reply": Table(ReplyToken, ["id", "ticket_id", "token_hash", "created_at",
+                                        "superseded_at"]),
         }  # fmt: skip
 
     # --- Engineers (a few dozen: through the ORM) --------------------------------------------
@@ -1064,14 +1068,14 @@ class Command(BaseCommand):
         if category in ("setup", "restore") and rng.random() < 0.3:
             remote = f"{rng.randint(100, 999)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
         priority = rng.choices((1, 2, 3, 4), (3, 90, 5, 2))[0]
+        reply_draw = rng.getrandbits(64)
         self.tables["ticket"].add(
             (pk, ticket_id, customer.pk, self.products[product], fill["version"], category,
              channel, subject, language, phone, remote, plan.status, priority, plan.resolution,
              self.teams[customer.team], engineer[0] if engineer else None, entitlement, kind,
              _ts(c), _ts(last_activity), _ts(due), _opt(first_responded), _opt(callback_due),
              _opt(callback_done), _opt(closed_at), _opt(proposed), attempts,
-             _opt(first_attempt), _opt(last_attempt), _opt(next_action),
-             f"{rng.getrandbits(64):016x}")
+             _opt(first_attempt), _opt(last_attempt), _opt(next_action))
         )  # fmt: skip
         self._history(pk, ticket_id, plan, customer, engineer, kind, messages)
         if closed_at is not None:
@@ -1094,6 +1098,9 @@ class Command(BaseCommand):
         self.tables["link"].add(
             (self.ids[AccessLink].take(), pk, token, _ts(c), _opt(expires), None, "", None)
         )
+        # The reply address of the same mail, the ticket's current one: a hash only, too.
+        reply = hashlib.sha256(f"{self.seed}:{pk}:reply:{reply_draw}".encode()).hexdigest()
+        self.tables["reply"].add((self.ids[ReplyToken].take(), pk, reply, _ts(c), None))
 
     def _conversation(self, messages, times, speakers, customer, engineer, channel) -> None:
         """Messages at ``times``: support and customer taking turns, with notes and calls."""
