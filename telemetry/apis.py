@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.core.jsonlimits import JSONTooDeep, json_depth_check
 from telemetry import ratelimit, schema, services
 
 
@@ -77,6 +78,10 @@ def _body(request: HttpRequest) -> bytes:
         body = _inflate(body, settings.TELEMETRY_MAX_INFLATED_BYTES)
     elif len(body) > settings.TELEMETRY_MAX_INFLATED_BYTES:
         raise RequestRefused(413, "body_too_large", "The body is too large.")
+    try:
+        json_depth_check(body)
+    except JSONTooDeep as exc:
+        raise RequestRefused(400, "too_deep", str(exc)) from None
     return body
 
 

@@ -188,9 +188,10 @@ def _features_section(
 
 
 def _os_label(row: dict) -> str:
-    unknown = _("unknown")
-    name = unknown if row["os_name"] == rollups.UNKNOWN else row["os_name"]
-    version = unknown if row["os_version"] == rollups.UNKNOWN else row["os_version"]
+    # Values fewer than TELEMETRY_K_ANONYMITY installations sent are rolled up as "rare".
+    labels = {rollups.UNKNOWN: _("unknown"), rollups.RARE: _("rare value")}
+    name = labels.get(row["os_name"], row["os_name"])
+    version = labels.get(row["os_version"], row["os_version"])
     return f"{name} {version}"
 
 

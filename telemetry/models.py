@@ -9,6 +9,10 @@
 * ``SeenReport``: every report ID received, so a resent report is recognised and stored once.
 * ``IngestCounter``: per day, what was rejected, removed, clamped or dropped and why: what staff
   see of the personal-data checks.
+* ``FreeValue`` and ``FreeValueSighting``: the free-form values of reports (program names and
+  versions, OS name, version and edition, CPU model) by keyed hash, with the number of distinct
+  installations that sent each; the value itself only once ``TELEMETRY_K_ANONYMITY`` did
+  (``telemetry.anonymity``).
 * ``Daily*``: the roll-ups, recomputed per day from the raw reports; they hold no installation IDs.
 """
 
@@ -188,3 +192,48 @@ class DailyVersionAdoption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.product} {self.version}"
+
+
+class FreeValue(models.Model):
+    """A free-form value of a report field, known by its keyed hash. ``value`` stays empty until
+    ``installations`` (distinct installations that sent it) reaches ``TELEMETRY_K_ANONYMITY``;
+    from then on the value is known and no longer counted. Written by ingestion only."""
+
+    field = models.CharField(_("field"), max_length=40)
+    value_hash = models.CharField(_("value hash"), max_length=64)
+    installations = models.PositiveIntegerField(_("installations"), default=0)
+    # NULL until the threshold is reached: "not known" stays apart from any value.
+    value = models.CharField(_("value"), max_length=200, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        verbose_name = _("free value")
+        verbose_name_plural = _("free values")
+        constraints = [
+            models.UniqueConstraint(fields=["field", "value_hash"], name="free_value_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.value_hash[:12]}"
+
+
+class FreeValueSighting(models.Model):
+    """That an installation sent a value not yet known in clear: each installation counts once.
+    Dropped when the value reaches the threshold, when the installation leaves and after
+    ``TELEMETRY_RETENTION_DAYS``."""
+
+    pk = models.CompositePrimaryKey("field", "value_hash", "installation_id")
+    field = models.CharField(max_length=40)
+    value_hash = models.CharField(max_length=64)
+    installation_id = models.UUIDField()
+    first_seen = models.DateField()
+
+    class Meta:
+        verbose_name = _("free value sighting")
+        verbose_name_plural = _("free value sightings")
+        indexes = [
+            models.Index(fields=["installation_id"], name="free_sighting_installation"),
+            models.Index(fields=["first_seen"], name="free_sighting_first_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.value_hash[:12]} {self.installation_id}"

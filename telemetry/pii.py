@@ -13,16 +13,30 @@ the first kind found, checked in this order:
     A known country code, two check digits and a BBAN of that country's length, spaces allowed,
     passing the ISO 13616 mod-97 check.
 ``PAYMENT_CARD``
-    13 to 19 digits, optionally grouped by spaces or dashes, with an issuer prefix (2, 3, 4, 5 or
-    6 as used by Visa, Mastercard, Amex, Discover, Diners, JCB, Maestro, UnionPay and Mir) and a
-    valid Luhn check digit. Digits joined by dots (versions) are never read as a card.
+    Any run of 12 to 19 digits, optionally grouped by spaces or dashes, with a valid Luhn check
+    digit, whatever its prefix (JCB's 15-digit numbers start with 1800 or 2131, Maestro's
+    12-digit ones may start with 0604). When other numbers stand around it, a part of the
+    groups needs 13 digits or more. Not read as a card: digits joined by dots (versions), digits
+    after a ``+`` or starting with ``00`` (international phone numbers).
 ``PHONE``
     International numbers written with ``+`` or ``00`` that the ``phonenumbers`` metadata holds
     possible; German national numbers with the trunk prefix ``0`` that it holds valid
     (``030 12345678``, ``030/1234567``, ``0171-1234567``); North American numbers in their usual
-    layouts (``(555) 123-4567``, ``555-123-4567``, ``555.123.4567``). Without ``+``, ``00`` or a
-    leading ``0`` a digit run is not a German number, which keeps ``2015-2022`` and ``KB5005565``
-    clean; runs touching a dot belong to a version and are skipped.
+    layouts (``(555) 123-4567``, ``555-123-4567``, ``555.123.4567``), also with an extension
+    (``x123``, ``ext. 42``); and every number that ``phonenumbers.PhoneNumberMatcher`` finds in
+    the text for Germany, the United States, the United Kingdom, France or Italy with leniency
+    ``VALID`` (the number is one the country's numbering plan assigns: ``020 7946 0958``,
+    ``01 42 68 53 00``, ``333 123 4567``). A match of the matcher must have eight digits or
+    more, hold no dot, stand apart (not inside a word, a longer number or a dotted version) and
+    not follow ``Build``, ``Version``, ``KB``, ``No.``, ``#`` and the like. That keeps
+    ``2015-2022``, ``KB5005565``, ``Build 20152022``, ``Build 2015202201`` and versions clean.
+``IP_ADDRESS``
+    IPv4 and IPv6 literals that the standard ``ipaddress`` module accepts (IPv6 also with an
+    embedded IPv4 part or a zone, ``fe80::1%eth0``; ``::`` and ``::1`` are not counted). A
+    dotted quad is also a four-part version (``LibreOffice 7.6.3.2``): one whose first number is
+    at most 30 and which has at least two single-digit numbers is read as a version, unless a
+    port or prefix length follows (``10.0.0.1:8080``, ``/24``) or a word such as ``IP``,
+    ``host`` or ``address`` precedes it.
 ``USER_PATH``
     A folder name below ``Users``, ``Benutzer``, ``Documents and Settings``, ``Dokumente und
     Einstellungen``, ``home`` or ``profiles`` at the root of a drive, a POSIX path or a UNC share
@@ -41,24 +55,31 @@ the first kind found, checked in this order:
     ``bitte``, ``please``), sentence breaks between words and a density of function words.
 
 Every detector is a heuristic tuned to keep real software, OS, CPU and disk names clean, and
-some personal data knowingly passes: addresses spelled out (``user at firma dot de``), phone
-numbers with dots other than the North American layout or without any prefix or grouping that
-marks them, numbers in other national formats, streets without a house number or in other
-countries' formats, city names on their own, personal names on their own (``Hans Müller``), and
-short prose without the marker words. Digits are ASCII only.
+some personal data knowingly passes: personal names on their own (``Hans Müller``: no pattern
+can tell them from product names), addresses spelled out (``user at firma dot de``), phone
+numbers that no numbering plan of the five countries assigns and that carry no ``+``/``00``
+prefix or North American layout (Faker's random US area codes, ``6844364697``), numbers of
+other countries in their national format, IPv4 addresses of small numbers that look like
+versions (``10.0.0.1``, ``3.1.103.200``), MAC addresses, streets without a house number or in
+other countries' formats (British, French and Italian addresses), city names on their own,
+and short prose without the marker words. Digits are ASCII only. None of this is the last line:
+whatever passes is still kept in clear only once ``TELEMETRY_K_ANONYMITY`` installations have
+sent the same value (``telemetry.anonymity``), which a value typed on one computer never is.
 
 ``scan`` is called for every value of every report, so it is built for speed: values over the
 length limit are rejected at once, verdicts are cached for repeated values (the same software
 names recur across installations), a first pass of one pattern and a space count clears the
-short names that hold no digit, @, path character or "(at)", and every detector is guarded by a
-cheap test of what it cannot do without (an @, a run of seven digits, a path character, a
-number standing apart).
+short names that hold no digit, @, path character, "(at)" or IPv6-like colons, and every
+detector is guarded by a cheap test of what it cannot do without (an @, a run of seven digits,
+a path character, a dot or colon, a number standing apart). ``PhoneNumberMatcher`` is the
+slowest step; it runs only for values with a run of seven digits, once per distinct value.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
+import ipaddress
 import re
 from collections.abc import Iterator
 
@@ -79,6 +100,7 @@ class Reason(enum.StrEnum):
     POSTAL_ADDRESS = "postal_address"
     PAYMENT_CARD = "payment_card"
     IBAN = "iban"
+    IP_ADDRESS = "ip_address"
     USER_PATH = "user_path"
     FREE_TEXT = "free_text"
 
@@ -89,6 +111,7 @@ REASON_LABELS = {
     Reason.POSTAL_ADDRESS: _("Postal address"),
     Reason.PAYMENT_CARD: _("Payment card number"),
     Reason.IBAN: _("IBAN"),
+    Reason.IP_ADDRESS: _("IP address"),
     Reason.USER_PATH: _("User name in a path"),
     Reason.FREE_TEXT: _("Free text"),
 }
@@ -120,6 +143,8 @@ def _scan_cached(value: str) -> Reason | None:
             return Reason.PHONE
     elif "." in value and _DOTTED_PHONE.search(value):
         return Reason.PHONE
+    if ("." in value or ":" in value) and _has_ip_address(value):
+        return Reason.IP_ADDRESS
     if ("\\" in value or "/" in value or "~" in value) and _has_user_path(value):
         return Reason.USER_PATH
     if _has_postal_address(value):
@@ -202,13 +227,17 @@ def _has_iban(value: str) -> bool:
 
 # --- Payment card -----------------------------------------------------------------------------
 
+# Issuers' numbers run from 12 digits (Maestro) to 19; every length is checked, whatever the
+# prefix: JCB's 15-digit numbers start with 1800 or 2131, some Maestro numbers with 0604.
+_CARD_MIN_DIGITS = 12
+_CARD_MAX_DIGITS = 19
 # Digit groups joined by single spaces or dashes, not touching letters, digits or dots.
 _DIGIT_GROUPS = re.compile(r"[0-9](?<![\w.][0-9])[0-9]*(?:[ -][0-9]+)*+(?![\w.])")
 _GROUP_SEPARATOR = re.compile(r"[ -]")
 
 
 def _is_card_number(digits: str) -> bool:
-    if not 13 <= len(digits) <= 19 or not _has_card_prefix(digits):
+    if not _CARD_MIN_DIGITS <= len(digits) <= _CARD_MAX_DIGITS:
         return False
     total = 0
     for position, char in enumerate(reversed(digits)):
@@ -221,49 +250,38 @@ def _is_card_number(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _has_card_prefix(digits: str) -> bool:
-    """Whether the issuer prefix is one in use and allows a number of this length."""
-    length, two = len(digits), digits[:2]
-    if two[0] == "4":  # Visa
-        return length in (13, 16, 19)
-    if "51" <= two <= "55":  # Mastercard
-        return length == 16
-    if two[0] == "5" or two[0] == "6":  # Maestro, Discover, UnionPay
-        return True
-    if two in ("34", "37"):  # American Express
-        return length == 15
-    if two in ("30", "35", "36", "38", "39"):  # Diners Club, JCB
-        return length >= 14
-    if two[0] == "2":
-        four = int(digits[:4])
-        if 2200 <= four <= 2204:  # Mir
-            return length >= 16
-        return 2221 <= four <= 2720 and length == 16  # Mastercard
-    return False
-
-
 def _has_payment_card(value: str) -> bool:
     for match in _DIGIT_GROUPS.finditer(value):
         candidate = match.group()
-        if len(candidate) < 13:
+        # After a "+" the digits are an international phone number.
+        if len(candidate) < _CARD_MIN_DIGITS or value[match.start() - 1 : match.start()] == "+":
             continue
         groups = _GROUP_SEPARATOR.split(candidate)
         # A card number may be preceded or followed by other numbers; try every run of groups.
-        for start in range(len(groups)):
+        # A run that is only a part needs one digit more than the shortest card: three of the
+        # four groups of "1234 5678 9012 3456" are no card number.
+        whole = len(groups)
+        for start in range(whole):
+            if groups[start].startswith("00"):
+                continue  # the international prefix of a phone number; no issuer uses 00
             digits = ""
-            for group in groups[start:]:
-                digits += group
-                if len(digits) > 19:
+            for end in range(start, whole):
+                digits += groups[end]
+                if len(digits) > _CARD_MAX_DIGITS:
                     break
-                if _is_card_number(digits):
+                if (
+                    (start == 0 and end == whole - 1) or len(digits) > _CARD_MIN_DIGITS
+                ) and _is_card_number(digits):
                     return True
     return False
 
 
 # --- Phone ------------------------------------------------------------------------------------
 
+# An extension after the number: "x123", "ext. 123".
+_EXTENSION = r"(?:\s?(?:x|ext\.?\s?)[0-9]{1,5})?"
 _INTERNATIONAL_PHONE = re.compile(
-    r"(?:\+(?<![\w.+]\+)|00(?<![\w.+]00))[1-9](?:[ /-]?\(?[0-9]+\)?)+(?![\w.])"
+    r"(?:\+(?<![\w.+]\+)|00(?<![\w.+]00))[1-9](?:[ /-]?\(?[0-9]+\)?)+" + _EXTENSION + r"(?![\w.])"
 )
 _GERMAN_PHONE = re.compile(
     r"(?:\((?<![\w.+/-]\()0[1-9][0-9]{1,4}\)|0(?<![\w.+/-]0)[1-9][0-9]{1,4})"
@@ -271,12 +289,14 @@ _GERMAN_PHONE = re.compile(
 )
 _NORTH_AMERICAN_PHONE = re.compile(
     r"(?:\((?<![\w.]\()[2-9][0-9]{2}\) ?[0-9]{3}[ -]|[2-9](?<![\w.][2-9])[0-9]{2}([ -])[0-9]{3}\1)"
-    r"[0-9]{4}(?!\w|[.-][0-9])"
+    r"[0-9]{4}" + _EXTENSION + r"(?!\w|[.-][0-9])"
 )
 # 555.123.4567, and not a part of a longer dotted version.
 # (Patterns that start with a plain character class rather than a lookbehind let the regex
 # engine skip quickly to the candidates; this and other lookbehinds come after the first digit.)
-_DOTTED_PHONE = re.compile(r"[2-9](?<![\w.][2-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4}(?!\w|\.[0-9])")
+_DOTTED_PHONE = re.compile(
+    r"[2-9](?<![\w.][2-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4}" + _EXTENSION + r"(?!\w|\.[0-9])"
+)
 _PHONE_GROUP_END = re.compile(r"[ /-]\(?[0-9]+\)?$")
 
 
@@ -312,7 +332,53 @@ def _has_phone(value: str) -> bool:
             number = _parse_phone(candidate, "DE")
             if number is not None and phonenumbers.is_valid_number(number):
                 return True
+    return _has_national_phone(value)
+
+
+# National numbers of these countries, as written there, found by phonenumbers' own matcher.
+_PHONE_REGIONS = ("DE", "US", "GB", "FR", "IT")
+# VALID: the number must be one the numbering plan assigns. POSSIBLE (a plausible length)
+# reads most build numbers and dotted versions as numbers somewhere.
+_PHONE_LENIENCY = phonenumbers.Leniency.VALID
+
+
+# A number after one of these words is a build, version or article number ("Build 2015202201").
+_NUMBER_LABEL_BEFORE = re.compile(
+    r"(?:\bbuild|\bversion|\bver|\brev|\brelease|\bpatch|\bupdate|\bkb|\bno|\bnr|#)"
+    r"\s?[.:]?\s?$",
+    re.IGNORECASE,
+)
+
+
+def _has_national_phone(value: str) -> bool:
+    """Whether phonenumbers finds a valid number of one of ``_PHONE_REGIONS`` in the value,
+    standing apart (not inside a word, a dotted version or a longer number, not labelled as a
+    build or version) with at least ``_PHONE_MIN_DIGITS`` digits."""
+    for region in _PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(value, region, leniency=_PHONE_LENIENCY):
+            raw = match.raw_string
+            if (
+                "." in raw
+                or sum(c.isdigit() for c in raw) < _PHONE_MIN_DIGITS
+                or _touches_word(value, match.start, match.end)
+                or _NUMBER_LABEL_BEFORE.search(value, max(0, match.start - 10), match.start)
+            ):
+                continue
+            return True
     return False
+
+
+def _touches_word(value: str, start: int, end: int) -> bool:
+    """Whether value[start:end] continues a word, a number or a dotted version."""
+    before, after = value[max(0, start - 2) : start], value[end : end + 2]
+    return (
+        before[-1:].isalnum()
+        or before[-1:] == "_"
+        or (before[-1:] == "." and before[:1].isdigit())
+        or after[:1].isalnum()
+        or after[:1] == "_"
+        or (after[:1] == "." and after[1:].isdigit())
+    )
 
 
 def _parse_phone(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
@@ -320,6 +386,56 @@ def _parse_phone(text: str, region: str | None) -> phonenumbers.PhoneNumber | No
         return phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
+
+
+# --- IP address -------------------------------------------------------------------------------
+
+# Four numbers joined by dots, not part of a longer dotted sequence or a word.
+_IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![\w]|\.[0-9])")
+# Groups of hex digits joined by colons (at least two colons), optionally ending in an IPv4
+# part and a zone; ipaddress decides whether it is an address.
+_IPV6 = re.compile(
+    r"(?<![\w:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
+    r"(?:%[\w.-]+)?(?![\w:.])",
+    re.IGNORECASE,
+)
+# What marks a dotted quad as an address whatever its numbers: a port or prefix length after
+# it, or a word naming it before.
+_IP_AFTER = re.compile(r"[:/][0-9]{1,5}(?![\w.])")
+_IP_BEFORE = re.compile(r"(?:\bip(?:v4)?|\bhost|\baddr(?:ess)?|\badresse|//|@)\s*[:=]?\s*$", re.I)
+# Small numbers in every place but one ("4.0.0.57", "7.6.3.2") are a four-part version.
+_VERSION_MAJOR_MAX = 30
+
+
+def _has_ip_address(value: str) -> bool:
+    if "." in value:
+        for match in _IPV4.finditer(value):
+            text = match.group()
+            try:
+                ipaddress.IPv4Address(text)
+            except ValueError:
+                continue
+            start, end = match.span()
+            if _IP_AFTER.match(value, end) or _IP_BEFORE.search(value, max(0, start - 12), start):
+                return True
+            if not _is_version_shaped(text):
+                return True
+    if ":" in value:
+        for match in _IPV6.finditer(value):
+            text = match.group()
+            if sum(1 for group in text.split("%")[0].split(":") if group) < 2:
+                continue  # "::", "::1", "a::": no address anyone is reached at
+            try:
+                ipaddress.IPv6Address(text)
+            except ValueError:
+                continue
+            return True
+    return False
+
+
+def _is_version_shaped(text: str) -> bool:
+    parts = [int(part) for part in text.split(".")]
+    return parts[0] <= _VERSION_MAJOR_MAX and sum(part <= 9 for part in parts) >= 2
 
 
 # --- User name in a path ----------------------------------------------------------------------
@@ -526,7 +642,7 @@ def _word_count(tokens: list[str]) -> int:
 
 # Without a digit, an @, a path character or a bracketed "at", no detector but the free-text
 # one can match, and that one needs three words.
-_SUSPECT = re.compile(r"[0-9@\\/~]|[(\[{<]\s*(?:at|ät)\s*[)\]}>]", re.IGNORECASE)
+_SUSPECT = re.compile(r"[0-9@\\/~]|[(\[{<]\s*(?:at|ät)\s*[)\]}>]|::|:[0-9a-f]{1,4}:", re.IGNORECASE)
 # Seven digits or more joined by nothing but spaces, dashes, slashes and brackets: every IBAN,
 # card number and phone number (but the dotted 555.123.4567) has such a run; versions do not.
 _LONG_NUMBER = re.compile(r"[0-9](?:[ ()/-]{0,3}[0-9]){6}")

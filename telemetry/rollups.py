@@ -18,6 +18,11 @@ How an installation is counted:
   the latest report's disks: an installation with an SSD and a HDD is in both bands, one with
   two SSDs once, one without disks under ``none``.
 * An operating system name or version removed as personal data (stored empty) is ``unknown``.
+* An operating system name or version that fewer than ``TELEMETRY_K_ANONYMITY`` installations
+  have sent is stored as its keyed hash (``telemetry.anonymity``). When the value has reached
+  the threshold since, the roll-up counts it under its value; otherwise under ``rare``. So the
+  roll-ups never hold a value below the threshold, and rolling a day up again after a value
+  reached it moves the installations that sent it early from ``rare`` to the value.
 
 Core bands are inclusive ranges. Memory bands are half-open, from the lower edge (included) to
 the upper edge (excluded), in MB of installed memory: ``<4 GB`` is below 4,096 MB, ``4-8 GB``
@@ -33,7 +38,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
 
-from telemetry import storage
+from telemetry import anonymity, storage
 from telemetry.models import (
     DailyFeatureUsage,
     DailyHardware,
@@ -43,6 +48,7 @@ from telemetry.models import (
 
 RAW = storage.TABLE
 UNKNOWN = "unknown"
+RARE = "rare"
 NO_DISK = "none"
 
 # (highest core count in the band, label); the last band has no upper edge.
@@ -83,6 +89,20 @@ def _band_case(expression: str, bands: list[tuple[int | None, str]], operator: s
         if upper is not None
     )
     return f"CASE {whens} ELSE '{bands[-1][1]}' END"
+
+
+def _free_value(expression: str, field: str) -> str:
+    """The value of a free field for the roll-ups: ``unknown`` when removed, the clear value
+    of a hash marker once it reached the threshold, ``rare`` before."""
+    return f"""CASE
+        WHEN {expression} IS NULL OR {expression} = '' THEN '{UNKNOWN}'
+        WHEN length({expression}) = {anonymity.MARKER_LENGTH}
+            AND substr({expression}, 1, 1) = '{anonymity.MARKER}'
+        THEN COALESCE(
+            (SELECT v.value FROM {anonymity.VALUES} AS v
+             WHERE v.field = '{field}' AND v.value_hash = substr({expression}, 2)),
+            '{RARE}')
+        ELSE {expression} END"""
 
 
 # --- The statements ---------------------------------------------------------------------------
@@ -138,7 +158,6 @@ def _statements(vendor: str) -> dict[str, str]:
         """
 
     day_reports = f"{RAW} AS r WHERE r.received_at >= %(start)s AND r.received_at < %(end)s"
-    unknown = f"'{UNKNOWN}'"
     return {
         "version_adoption": f"""
             INSERT INTO {DailyVersionAdoption._meta.db_table}
@@ -163,8 +182,8 @@ def _statements(vendor: str) -> dict[str, str]:
             SELECT %(day)s, product, version, os_name, os_version, COUNT(*)
             FROM (
                 SELECT l.product, l.version,
-                    COALESCE(NULLIF({os_name}, ''), {unknown}) AS os_name,
-                    COALESCE(NULLIF({os_version}, ''), {unknown}) AS os_version
+                    {_free_value(os_name, anonymity.OS_NAME)} AS os_name,
+                    {_free_value(os_version, anonymity.OS_VERSION)} AS os_version
                 FROM latest AS l
             ) AS systems
             GROUP BY product, version, os_name, os_version

@@ -6,7 +6,9 @@ the JSON Schema served at ``/api/v1/telemetry/schema`` and the public page that 
 programme collects are both generated from these types, so neither can drift from what the
 ingestion endpoint accepts. Unknown fields are rejected, every string is bounded, and the
 values that could carry free text are checked for personal data before anything is stored
-(``telemetry.pii``; which values are removed is listed in ``PII_CHECKED``).
+(``telemetry.pii``; which values are removed is listed in ``PII_CHECKED``). Those same free-form
+values (``FREE_FIELDS``) are kept in clear only once enough installations have sent the same
+value (``telemetry.anonymity``).
 """
 
 from __future__ import annotations
@@ -109,6 +111,17 @@ PII_CHECKED: list[tuple[str, str]] = [
     ("software.installed[].name", "entry removed"),
     ("software.installed[].version", "entry removed"),
 ]
+
+# The free-form values: whatever their content, each is kept in clear only once
+# TELEMETRY_K_ANONYMITY installations have sent the same value (telemetry.anonymity).
+FREE_FIELDS: tuple[str, ...] = (
+    "hardware.cpu_model",
+    "software.os.name",
+    "software.os.version",
+    "software.os.edition",
+    "software.installed[].name",
+    "software.installed[].version",
+)
 
 # What each field is, for the public page (English here, German from the catalog).
 FIELD_DESCRIPTIONS: dict[str, object] = {

@@ -5,9 +5,11 @@ cleaned without touching the database: personal-data findings remove the value (
 installed-software entry) and are counted, unknown feature names are counted and dropped, a
 send time far off the receive time is clamped. Then, in one transaction: the installations are
 looked up (new ones registered with a hash of their secret), report IDs are recorded (a report
-seen before is a duplicate and stored no second time), the new rows are written with one COPY
-and the counters are added. A database failure raises ``IngestUnavailable``: the caller answers
-503 and the client keeps its reports.
+seen before is a duplicate and stored no second time), the free-form values of the new reports
+are counted per installation and those that fewer than ``TELEMETRY_K_ANONYMITY`` installations
+have sent are replaced by their keyed hash (``telemetry.anonymity``), the new rows are written
+with one COPY and the counters are added. A database failure raises ``IngestUnavailable``: the
+caller answers 503 and the client keeps its reports.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from telemetry import pii, storage
+from telemetry import anonymity, pii, storage
 from telemetry.features import FEATURES
 from telemetry.models import IngestCounter, Installation
 from telemetry.schema import Report, report_decode, report_id_guess
@@ -109,7 +111,13 @@ def reports_ingest(
                 received_at=now,
             )
             result.duplicates += len(admitted) - len(fresh)
-            rows = [row for report, row in admitted if report.report_id in fresh]
+            new = [(report, row) for report, row in admitted if report.report_id in fresh]
+            pending = cleaner.pending
+            anonymity.reports_anonymise(
+                reports=[report for report, _ in new if report.report_id in pending],
+                day=now.date(),
+            )
+            rows = [_encoded(row) for _, row in new]
             storage.rows_write(rows)
             result.accepted = len(rows)
             counters_add(day=now.date(), counts=counters)
@@ -131,39 +139,58 @@ def _reject(result, counters, report_id, reason: str, detail: str) -> None:
 class _Cleaner:
     """Turns the reports of one batch into rows for the raw table, with personal data removed
     and counted. The reports of a batch repeat most of their values (the same programs on every
-    computer, an installation's queued reports), so each value is scanned once per batch."""
+    computer, an installation's queued reports), so each value is scanned once per batch.
+
+    ``pending`` collects the IDs of reports with a free value this process does not know in
+    clear yet: only those go through ``anonymity.reports_anonymise``.
+    """
 
     def __init__(self, now: datetime, counters: Counter) -> None:
         self.now = now
         self.counters = counters
         self.earliest = now - timedelta(days=settings.TELEMETRY_SENT_AT_MAX_AGE_DAYS)
         self.latest = now + timedelta(seconds=settings.TELEMETRY_SENT_AT_MAX_AHEAD_SECONDS)
-        self.entries: dict[tuple[str, str], pii.Reason | None] = {}
+        # (name, version) of an installed program: (reason found or None, known in clear).
+        self.entries: dict[tuple[str, str], tuple[pii.Reason | None, bool]] = {}
+        self.pending: set[uuid.UUID] = set()
 
     def row(self, report: Report) -> tuple:
-        """The report's row for the raw table, in ``storage.COLUMNS`` order."""
+        """The report's row for the raw table, in ``storage.COLUMNS`` order; the hardware and
+        software are left as structs (``_encoded`` encodes them once they are anonymised)."""
         counters = self.counters
+        is_known = anonymity.is_known
         hardware, software = report.hardware, report.software
         if (reason := pii.scan(hardware.cpu_model)) is not None:
             hardware.cpu_model = ""
             counters[(Kind.REMOVED, str(reason))] += 1
+        known = is_known(anonymity.CPU_MODEL, hardware.cpu_model)
         system = software.os
-        for name in ("name", "version", "edition"):
+        for free_field, name in (
+            (anonymity.OS_NAME, "name"),
+            (anonymity.OS_VERSION, "version"),
+            (anonymity.OS_EDITION, "edition"),
+        ):
             value = getattr(system, name)
             if value and (reason := pii.scan(value)) is not None:
                 setattr(system, name, "")
                 counters[(Kind.REMOVED, str(reason))] += 1
+            elif known:
+                known = is_known(free_field, value)
         kept = None
         entries = self.entries
         scan = pii.scan
         for position, entry in enumerate(software.installed):
             key = (entry.name, entry.version)
             try:
-                reason = entries[key]
+                reason, entry_known = entries[key]
             except KeyError:
                 reason = scan(key[0]) or (scan(key[1]) if key[1] else None)
-                entries[key] = reason
+                entry_known = is_known(anonymity.PROGRAM_NAME, key[0]) and is_known(
+                    anonymity.PROGRAM_VERSION, key[1]
+                )
+                entries[key] = (reason, entry_known)
             if reason is None:
+                known = known and entry_known
                 if kept is not None:
                     kept.append(entry)
             else:
@@ -172,6 +199,8 @@ class _Cleaner:
                 counters[(Kind.REMOVED, str(reason))] += 1
         if kept is not None:
             software.installed = kept
+        if not known:
+            self.pending.add(report.report_id)
 
         known = FEATURES[report.product]
         features = report.features
@@ -186,7 +215,6 @@ class _Cleaner:
             counters[(Kind.CLAMPED, "past" if sent_at < earliest else "future")] += 1
             sent_at = min(max(sent_at, earliest), latest)
 
-        encode = msgspec.json.encode
         return (
             report.report_id,
             self.now,
@@ -195,10 +223,16 @@ class _Cleaner:
             report.version,
             sent_at,
             report.schema_version,
-            encode(hardware),
-            encode(software),
-            encode(features),
+            hardware,
+            software,
+            msgspec.json.encode(features),
         )
+
+
+def _encoded(row: tuple) -> tuple:
+    """The row with its hardware and software encoded as JSON."""
+    encode = msgspec.json.encode
+    return (*row[:7], encode(row[7]), encode(row[8]), row[9])
 
 
 def _installations_admit(cleaned, now, result, counters) -> list[tuple[Report, tuple]]:
@@ -323,6 +357,7 @@ def installation_opt_out(*, installation_id: uuid.UUID, secret: str) -> int:
         installation.status = Installation.Status.OPTED_OUT
         installation.opted_out_at = timezone.now()
         installation.save(update_fields=["status", "opted_out_at"])
+    anonymity.installation_forget(installation_id=installation.id)
     return storage.installation_delete([installation.id])
 
 
@@ -342,4 +377,6 @@ def partitions_maintain(*, today: date | None = None) -> dict:
     )
     cutoff = now - timedelta(days=settings.TELEMETRY_RETENTION_DAYS)
     expired = storage.expire(before=cutoff)
-    return {"created": [str(day) for day in created], **expired}
+    with transaction.atomic():
+        sightings = anonymity.sightings_expire(before=cutoff.date())
+    return {"created": [str(day) for day in created], **expired, "sightings_expired": sightings}

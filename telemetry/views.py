@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from entitlements.catalogue import PRODUCTS
-from telemetry import schema
+from telemetry import anonymity, schema
 from telemetry.features import FEATURES
 
 
@@ -24,5 +24,6 @@ def collected(request: HttpRequest) -> HttpResponse:
             "products": [(name, sorted(FEATURES[code])) for code, name in PRODUCTS],
             "schema_version": schema.SCHEMA_VERSION,
             "retention_days": settings.TELEMETRY_RETENTION_DAYS,
+            "k_anonymity": anonymity.threshold(),
         },
     )

@@ -53,8 +53,18 @@ class TestDepth:
 
         assert not json_depth_exceeds(body)
 
-    def test_unbalanced_brackets_are_left_to_the_parser(self):
-        assert not json_depth_exceeds("[}" * 100)
+    def test_a_few_unmatched_brackets_are_left_to_the_parser_to_name(self):
+        assert not json_depth_exceeds('{"a": [1, 2}')
+        assert not json_depth_exceeds("]]]]")
+
+    def test_brackets_never_closed_count_as_deep(self):
+        """A parser descends into each before it notices that the body ends."""
+        assert json_depth_exceeds("[" * 1000)
+        assert json_depth_exceeds('{"a": ' * 40)
+        assert json_depth_exceeds("[}" * 100)
+
+    def test_a_stray_escape_cannot_hide_the_closing_brackets(self):
+        assert json_depth_exceeds("[" * 1000 + '\\"' + '"' + "]" * 1000 + '"')
 
 
 def json_write_operations() -> list[tuple[str, str]]:
@@ -114,6 +124,24 @@ def test_every_api_endpoint_refuses_deep_nesting(clients, ticket_id, method, pat
     response = getattr(client, method)(url, body, content_type="application/json")
 
     assert response.status_code == 400, (path, response.status_code)
+    assert NAMES_THE_PROBLEM.search(response.json()["detail"])
+
+
+@pytest.mark.parametrize("body", BODIES.values(), ids=BODIES.keys())
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/telemetry/reports",
+        "/api/v1/telemetry/opt-out",
+        "/api/v1/telemetry/opt-in",
+    ],
+)
+def test_the_usage_report_endpoints_refuse_deep_nesting(client, path, body):
+    client.raise_request_exception = False
+
+    response = client.post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
     assert NAMES_THE_PROBLEM.search(response.json()["detail"])
 
 

@@ -143,7 +143,7 @@ def test_the_charts_carry_no_inline_script_or_style(product_client, seeded):
     assert re.search(r"<script(?![^>]*\bsrc=)", page) is None
 
 
-def test_exact_shares_from_hand_made_reports(product_client):
+def test_exact_shares_from_hand_made_reports(values_in_clear, product_client):
     """Three installations of one product on one day: shares are out of 3."""
     ingest(
         at(DAY, 9),

@@ -66,7 +66,7 @@ pytestmark = pytest.mark.django_db
 # --- The contract ---------------------------------------------------------------------------
 
 
-def test_a_valid_batch_is_accepted_and_stored(client, rng, owner, settings):
+def test_a_valid_batch_is_accepted_and_stored(values_in_clear, client, rng, owner, settings):
     reports = [make(rng, owner) for _ in range(3)]
 
     response = post(client, reports)

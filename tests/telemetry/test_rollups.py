@@ -169,7 +169,9 @@ def test_feature_usage_sums_counters_and_counts_users(day_of_reports):
     }
 
 
-def test_os_share_uses_the_latest_report_and_names_removed_values_unknown(day_of_reports):
+def test_os_share_uses_the_latest_report_and_names_removed_values_unknown(
+    values_in_clear, day_of_reports
+):
     rollups.rollup_day(day=DAY)
 
     assert systems() == {

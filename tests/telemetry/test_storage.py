@@ -138,7 +138,7 @@ def test_opting_out_deletes_across_partitions(on_postgres):
     assert not RawReport.objects.filter(installation_id=owner.installation_id).exists()
 
 
-def test_values_with_backslashes_and_unicode_survive_the_batched_write():
+def test_values_with_backslashes_and_unicode_survive_the_batched_write(values_in_clear):
     at = datetime(2026, 11, 21, 9, tzinfo=UTC)
     rng = random.Random(9)
     owner = sample.installation(rng)
