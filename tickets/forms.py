@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Category, Channel
 from tickets.attachments import ALLOWED_EXTENSIONS
+from tickets.validators import remote_id_clean
 
 # The categories a customer may choose; pre- and post-sales help is for partners.
 CUSTOMER_CATEGORIES = [
@@ -110,8 +111,10 @@ class TicketForm(forms.Form):
         max_length=40,
         required=False,
         help_text=_(
-            "Only for setup and restore requests: the ID your remote-assistance tool shows, so an "
-            "engineer can connect when you are ready. Enter only the ID, never a password."
+            "Only for setup and restore requests: the ID your remote-assistance tool shows "
+            "(TeamViewer or AnyDesk: 9 or 10 digits, or an AnyDesk alias such as name@ad; Windows "
+            "Quick Assist: the 6-digit code), so an engineer can connect when you are ready. Enter "
+            "only the ID, never a password."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -124,6 +127,9 @@ class TicketForm(forms.Form):
         self.fields["product"].choices = [("", _("Choose a product")), *product_choices]
         self.fields["category"].choices = [("", _("Choose a topic")), *CUSTOMER_CATEGORIES]
         self.fields["attachments"].help_text = _attachments_help()
+
+    def clean_remote_id(self) -> str:
+        return remote_id_clean(self.cleaned_data.get("remote_id", ""))
 
     def clean(self) -> dict:
         data = super().clean()

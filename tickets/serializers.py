@@ -20,6 +20,7 @@ from rest_framework import serializers
 
 from entitlements.models import Category, Channel, Product, version_validator
 from tickets.models import Attachment, Message, Resolution, Status
+from tickets.validators import remote_id_clean
 
 # --- Fields -------------------------------------------------------------------------------------
 
@@ -192,9 +193,15 @@ class TicketCreateSerializer(serializers.Serializer):
         required=False,
         default="",
         allow_blank=True,
-        help_text="Remote-assistance ID, for setup and restore requests only.",
+        help_text="Remote-assistance ID, for setup and restore requests only: a TeamViewer or "
+        "AnyDesk ID of 9 or 10 digits (spaces between groups of three are allowed), an AnyDesk "
+        "alias such as name@ad, or a 6-digit Windows Quick Assist code. Stored as digits without "
+        "spaces; anything else, such as a password after the ID, is refused.",
     )
     files = UploadsField()
+
+    def validate_remote_id(self, value: str) -> str:
+        return remote_id_clean(value)
 
 
 class CustomerMessageCreateSerializer(serializers.Serializer):

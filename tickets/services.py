@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, Value, When
@@ -50,6 +51,7 @@ from tickets.models import (
     TicketNumber,
 )
 from tickets.text import mask_passwords
+from tickets.validators import remote_id_clean
 
 logger = logging.getLogger(__name__)
 
@@ -341,11 +343,10 @@ def ticket_create(
                 _("A remote-assistance ID is only needed for setup and restore requests."),
                 code="remote-id-not-needed",
             )
-        if not remote_id.replace(" ", "").replace("-", "").isalnum() or len(remote_id) > 40:
-            raise ApplicationError(
-                _("Enter only the remote-assistance ID (digits and letters), never a password."),
-                code="invalid-remote-id",
-            )
+        try:
+            remote_id = remote_id_clean(remote_id)
+        except ValidationError as exc:
+            raise ApplicationError(exc.messages[0], code="invalid-remote-id") from exc
     phone = " ".join(phone.split())
     if channel == Channel.PHONE and not phone:
         raise ApplicationError(
