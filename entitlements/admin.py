@@ -8,6 +8,7 @@ from entitlements import services
 from entitlements.models import (
     Entitlement,
     EntitlementEvent,
+    Licence,
     Offering,
     Order,
     OrderItem,
@@ -203,13 +204,24 @@ class OrderItemInline(admin.TabularInline):
         return False
 
 
+class LicenceInline(admin.TabularInline):
+    model = Licence
+    extra = 0
+    can_delete = False
+    fields = ("key", "product", "version", "purchased_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("reference", "email", "currency", "purchased_at", "customer", "linked_by")
     list_filter = ("currency", "linked_by", ("customer", admin.EmptyFieldListFilter))
-    search_fields = ("reference", "email", "customer__email")
+    search_fields = ("reference", "email", "customer__email", "licences__key")
     date_hierarchy = "purchased_at"
-    inlines = [OrderItemInline]
+    inlines = [OrderItemInline, LicenceInline]
     readonly_fields = (
         "reference",
         "email",
@@ -233,3 +245,19 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ("key", "customer__email")
     autocomplete_fields = ("customer",)
     date_hierarchy = "registered_at"
+    # The licence is the order's: a registration shows it, never picks another.
+    readonly_fields = ("licence",)
+
+
+@admin.register(Licence)
+class LicenceAdmin(admin.ModelAdmin):
+    """Licence keys as the shop's orders issued them; read-only, the order is the record."""
+
+    list_display = ("key", "product", "version", "order", "purchased_at")
+    list_filter = ("product",)
+    search_fields = ("key", "order__reference", "order__email")
+    date_hierarchy = "purchased_at"
+    readonly_fields = ("key", "product", "version", "order", "purchased_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

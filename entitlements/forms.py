@@ -23,7 +23,10 @@ class RegistrationForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What you register"),
         choices=Registration.Kind.choices,
-        help_text=_("A licence key for a product you bought, an evaluation ID for a trial."),
+        help_text=_(
+            "A licence key from the order confirmation of a product you bought, an evaluation "
+            "ID for a trial."
+        ),
     )
     key = forms.CharField(
         label=_("Licence key or evaluation ID"),
@@ -35,12 +38,6 @@ class RegistrationForm(forms.Form):
         max_length=20,
         help_text=_("As shown in the program under Help > About, for example 21.2."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-    purchased_on = forms.DateField(
-        label=_("Purchase date (optional)"),
-        required=False,
-        help_text=_("For a licence: the date on your invoice. It decides free upgrades."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

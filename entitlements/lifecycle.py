@@ -18,7 +18,7 @@ class VersionStatus:
     version: str
     release: Release | None
     supported: bool
-    supported_until: date | None  # None: supported until a successor exists
+    supported_until: date | None  # the last supported day; None: no successor exists yet
     latest_version: str | None
 
     @property
@@ -26,8 +26,13 @@ class VersionStatus:
         return self.release is not None
 
 
-def major_support_ends(releases: list[Release]) -> dict[int, date | None]:
-    """Map each major of one product to the last day it is supported (None: no successor yet)."""
+def last_supported_days(releases: list[Release]) -> dict[int, date | None]:
+    """Map each major of one product to its last supported day (None: no successor yet).
+
+    The last supported day is the last day on which support is still given: the day
+    ``SUPPORT_MONTHS_AFTER_SUCCESSOR`` months after the next major's first release. Requests are
+    refused from the day after it on.
+    """
     first_of_major: dict[int, date] = {}
     for release in releases:
         current = first_of_major.get(release.major)
@@ -45,14 +50,26 @@ def major_support_ends(releases: list[Release]) -> dict[int, date | None]:
     return ends
 
 
-def is_supported(supported_until: date | None, on: date) -> bool:
-    return supported_until is None or on <= supported_until
+def last_supported_day(*, releases: list[Release], major: int) -> date | None:
+    """Return the last day on which ``major`` is supported (None: no successor yet)."""
+    return last_supported_days(releases).get(major)
+
+
+def is_supported(last_day: date | None, on: date) -> bool:
+    """Say whether a major whose last supported day is ``last_day`` is supported on ``on``.
+
+    ``on`` is a day of the customer's team calendar, never a UTC date.
+    """
+    return last_day is None or on <= last_day
 
 
 def version_status(*, product: Product, version: str, on: date) -> VersionStatus:
-    """Say whether ``version`` of ``product`` is supported on ``on``, and until when."""
+    """Say whether ``version`` of ``product`` is supported on the day ``on``, and until when.
+
+    ``on`` is the day in the customer's team calendar.
+    """
     releases = [r for r in product.releases.all() if r.released_on <= on and not r.is_beta]
-    ends = major_support_ends(releases)
+    ends = last_supported_days(releases)
     release = next((r for r in releases if r.version == version.strip()), None)
     latest = max(releases, key=lambda r: (r.major, r.minor, r.patch), default=None)
     latest_version = latest.version if latest else None

@@ -171,6 +171,15 @@ class Registration(models.Model):
     purchased_on = models.DateField(
         _("purchased on"), null=True, blank=True, help_text=_("For licences: the purchase date.")
     )
+    licence = models.OneToOneField(
+        "Licence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registration",
+        verbose_name=_("licence"),
+        help_text=_("The licence an order issued; empty for evaluations."),
+    )
     registered_at = models.DateTimeField(_("registered"), default=timezone.now)
 
     class Meta:
@@ -243,6 +252,35 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.offering} · {self.product}"
+
+
+def licence_key_normalise(key: str) -> str:
+    """A licence key or evaluation ID as it is stored: single spaces, upper case."""
+    return " ".join(key.split()).upper()
+
+
+class Licence(models.Model):
+    """A licence key the shop issued with an order; registering it takes the order's purchase."""
+
+    key = models.CharField(_("licence key"), max_length=64, unique=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="licences", verbose_name=_("product")
+    )
+    version = models.CharField(
+        _("version sold"), max_length=20, blank=True, validators=[version_validator]
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="licences", verbose_name=_("order")
+    )
+    purchased_at = models.DateTimeField(_("purchased"))
+
+    class Meta:
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+        ordering = ["-purchased_at"]
+
+    def __str__(self) -> str:
+        return f"{self.product} ({self.key})"
 
 
 class EntitlementQuerySet(models.QuerySet["Entitlement"]):

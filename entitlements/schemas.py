@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from entitlements.models import Offering, Order, Product
+from entitlements.models import (
+    Offering,
+    Order,
+    Product,
+    licence_key_normalise,
+    version_validator,
+)
 
 
 class OrderItemSerializer(serializers.Serializer):
@@ -23,9 +29,37 @@ class OrderItemSerializer(serializers.Serializer):
         return attrs
 
 
+class OrderLicenceSerializer(serializers.Serializer):
+    """A licence the order sells: its key is what the buyer registers."""
+
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
+    key = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$")
+    version = serializers.CharField(
+        max_length=20, required=False, default="", validators=[version_validator]
+    )
+
+    def validate_key(self, value: str) -> str:
+        return licence_key_normalise(value)
+
+
 class OrderNotificationSerializer(serializers.Serializer):
     reference = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9-]{2,39}$")
     email = serializers.EmailField()
     currency = serializers.ChoiceField(choices=Order.Currency.values)
     purchased_at = serializers.DateTimeField()
-    items = OrderItemSerializer(many=True, allow_empty=False)
+    items = OrderItemSerializer(many=True)
+    # Optional: notifications of orders that sell no licence leave it out.
+    licences = OrderLicenceSerializer(many=True, required=False, default=list)
+
+    def validate_licences(self, value: list[dict]) -> list[dict]:
+        keys = [licence["key"] for licence in value]
+        if len(set(keys)) != len(keys):
+            raise serializers.ValidationError("a licence key appears more than once")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs["items"] and not attrs["licences"]:
+            raise serializers.ValidationError(
+                {"items": ["an order needs at least one item or licence"]}
+            )
+        return attrs

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from entitlements import lifecycle
@@ -23,19 +25,48 @@ from entitlements.models import (
 FREE_UPGRADE_DAYS = 30
 
 
+# --- The customer's calendar ------------------------------------------------------------------
+
+
+def calendar_zone(*, customer=None, team=None) -> tzinfo:
+    """The time zone of the team calendar whose days decide the customer's support dates.
+
+    ``team`` is the customer's team when the caller has it already. A visitor who is not signed
+    in gets the calendar of the team their language would choose.
+    """
+    from portal.accounts.selectors import support_team_for
+    from teams import selectors as team_selectors
+
+    if team is None:
+        if customer is not None and customer.is_authenticated:
+            code = customer.support_team
+        else:
+            code = support_team_for(country="", language=get_language() or "en")
+        team = team_selectors.team_by_code(code=code)
+    return ZoneInfo(team.time_zone)
+
+
+def calendar_day(moment: datetime, zone: tzinfo) -> date:
+    """The day ``moment`` falls on in the calendar of ``zone``."""
+    return moment.astimezone(zone).date()
+
+
 def products_with_releases() -> QuerySet[Product]:
     return Product.objects.prefetch_related(
         Prefetch("releases", queryset=Release.objects.order_by("-major", "-minor", "-patch"))
     )
 
 
-def product_versions(*, on: date | None = None) -> list[dict]:
-    """Every product with its released versions and their support end dates (two queries)."""
-    on = on or timezone.localdate()
+def product_versions(*, on: date | None = None, customer=None) -> list[dict]:
+    """Every product with its released versions and their last supported days (three queries).
+
+    ``on`` is the day to answer for; by default today in the calendar of ``customer``'s team.
+    """
+    on = on or calendar_day(timezone.now(), calendar_zone(customer=customer))
     result = []
     for product in products_with_releases():
         releases = [r for r in product.releases.all() if r.released_on <= on and not r.is_beta]
-        ends = lifecycle.major_support_ends(releases)
+        ends = lifecycle.last_supported_days(releases)
         result.append(
             {
                 "code": product.code,
@@ -106,10 +137,14 @@ class UpgradeAnswer:
     reason: str
 
 
-def _covered_without_interruption(
-    periods: list[tuple[datetime, datetime]], start: datetime, until: datetime
-) -> bool:
-    """True when the periods cover [start, until] with no gap."""
+def _held_without_interruption(periods: list[tuple[date, date]], start: date, until: date) -> bool:
+    """True when the periods, as days of the team calendar, cover ``start`` to ``until``.
+
+    A period holds from its first day through its last; one that begins on or before the
+    last day of what is already covered continues it without a gap.
+    """
+    if not periods:
+        return False
     reached = start
     for begins, ends in sorted(periods):
         if begins > reached:
@@ -137,15 +172,19 @@ def upgrade_answer(
     registration: Registration,
     at: datetime | None = None,
     protection: list[tuple[datetime, datetime]] | None = None,
+    zone: tzinfo | None = None,
 ) -> UpgradeAnswer:
     """What upgrading this licence to the newest major costs, and why.
 
-    ``protection`` is the customer's Upgrade Protection terms for the product, when the caller
-    has them already.
+    ``protection`` is the customer's Upgrade Protection terms for the product, and ``zone`` the
+    time zone of the customer's team calendar, when the caller has them already. Purchase,
+    protection and release are compared as days of that calendar.
     """
     at = at or timezone.now()
+    zone = zone or calendar_zone(customer=registration.customer)
+    today = calendar_day(at, zone)
     product = registration.product
-    releases = [r for r in product.releases.all() if r.released_on <= at.date() and not r.is_beta]
+    releases = [r for r in product.releases.all() if r.released_on <= today and not r.is_beta]
     latest = max(releases, key=lambda r: (r.major, r.minor, r.patch), default=None)
     owned = registration.major
     answer = {
@@ -162,7 +201,7 @@ def upgrade_answer(
             reason=_("You have the newest major version; its updates are free for you."),
         )
     first_of_latest = min(r.released_on for r in releases if r.major == latest.major)
-    bought = registration.purchased_on or timezone.localtime(registration.registered_at).date()
+    bought = _purchase_day(registration, zone)
     if timedelta(0) <= first_of_latest - bought <= timedelta(days=FREE_UPGRADE_DAYS):
         return UpgradeAnswer(
             **answer,
@@ -178,9 +217,8 @@ def upgrade_answer(
         if protection is not None
         else upgrade_protection_periods(customer=registration.customer, product=product)
     )
-    purchase_moment = timezone.make_aware(datetime.combine(bought, datetime.min.time()))
-    release_moment = timezone.make_aware(datetime.combine(first_of_latest, datetime.min.time()))
-    if periods and _covered_without_interruption(periods, purchase_moment, release_moment):
+    days_held = [(calendar_day(begins, zone), calendar_day(ends, zone)) for begins, ends in periods]
+    if _held_without_interruption(days_held, bought, first_of_latest):
         return UpgradeAnswer(
             **answer,
             price="free",
@@ -210,6 +248,14 @@ def upgrade_answer(
     )
 
 
+def _purchase_day(registration: Registration, zone: tzinfo) -> date:
+    """The day the licence was bought, in the team calendar: an order's licence by its order."""
+    licence = getattr(registration, "licence", None)
+    if licence is not None:
+        return calendar_day(licence.purchased_at, zone)
+    return registration.purchased_on or calendar_day(registration.registered_at, zone)
+
+
 @dataclass(frozen=True)
 class RegisteredProduct:
     registration: Registration
@@ -227,9 +273,11 @@ class SupportOverview:
 def support_overview(*, customer, at: datetime | None = None) -> SupportOverview:
     """Everything the "My support" page shows, in a fixed number of queries."""
     at = at or timezone.now()
+    zone = calendar_zone(customer=customer)
+    today = calendar_day(at, zone)
     registrations = list(
         Registration.objects.filter(customer=customer)
-        .select_related("product", "free_trial")
+        .select_related("product", "free_trial", "licence")
         .prefetch_related("product__releases")
         .order_by("product__sort_order", "-registered_at")
     )
@@ -245,12 +293,13 @@ def support_overview(*, customer, at: datetime | None = None) -> SupportOverview
             RegisteredProduct(
                 registration=registration,
                 status=lifecycle.version_status(
-                    product=registration.product, version=registration.version, on=at.date()
+                    product=registration.product, version=registration.version, on=today
                 ),
                 upgrade=upgrade_answer(
                     registration=registration,
                     at=at,
                     protection=protection.get(registration.product_id, []),
+                    zone=zone,
                 ),
                 trial=entitlement_state(trial, at=at) if trial else None,
             )

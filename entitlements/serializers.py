@@ -35,7 +35,9 @@ class ReleaseSerializer(serializers.Serializer):
     version = serializers.CharField()
     released_on = serializers.DateField()
     supported_until = serializers.DateField(
-        allow_null=True, help_text="Last day of support; null while no newer major exists."
+        allow_null=True,
+        help_text="The last day support is given (refused from the next day on, by the team "
+        "calendar); null while no newer major exists.",
     )
     supported = serializers.BooleanField()
 
@@ -112,7 +114,9 @@ class CheckResultSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Codes of offerings that would allow it."
     )
     supported_until = serializers.DateField(
-        allow_null=True, help_text="Last day of support of the version; null: no end known."
+        allow_null=True,
+        help_text="The last day the version is supported (refused from the next day on, by "
+        "the customer's team calendar); null: no end known.",
     )
 
 
@@ -130,10 +134,19 @@ class OrderLineSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
 
 
+class OrderLicenceSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The licence key to register under My support.")
+    product = serializers.CharField(source="product.code")
+    version = serializers.CharField(allow_blank=True, help_text="Version sold; empty if none.")
+
+
 class OrderSerializer(serializers.Serializer):
     reference = serializers.CharField()
     purchased_at = serializers.DateTimeField()
     items = OrderLineSerializer(many=True)
+    licences = OrderLicenceSerializer(
+        many=True, help_text="Licence keys the order issued; empty for support only."
+    )
 
 
 class DetailSerializer(serializers.Serializer):

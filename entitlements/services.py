@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
@@ -28,6 +29,7 @@ from entitlements.models import (
     Channel,
     Entitlement,
     EntitlementEvent,
+    Licence,
     Offering,
     Order,
     OrderItem,
@@ -35,6 +37,7 @@ from entitlements.models import (
     Registration,
     Release,
     SupportKind,
+    licence_key_normalise,
 )
 from portal.core.errors import ApplicationError
 from portal.core.jsonlimits import JSONTooDeep, json_depth_check
@@ -171,6 +174,9 @@ def check(
 
     ``team`` is the customer's team (for the service target) when the caller has it already.
     """
+    from entitlements.selectors import calendar_day, calendar_zone
+    from teams import selectors as team_selectors
+
     at = at or timezone.now()
     product = _product(product)
     if category not in Category.values:
@@ -185,7 +191,11 @@ def check(
         allowed=False, product=product, version=version, category=category, channel=channel
     )
 
-    status = lifecycle.version_status(product=product, version=version, on=at.date())
+    if team is None:
+        team = team_selectors.team_for_user(user=customer)
+    # Support ends with the last supported day of the customer's team calendar, not of UTC.
+    today = calendar_day(at, calendar_zone(team=team))
+    status = lifecycle.version_status(product=product, version=version, on=today)
     decision.supported_until = status.supported_until
     if not status.known:
         decision.reason_code = "unknown-version"
@@ -198,7 +208,7 @@ def check(
     if not status.supported:
         decision.reason_code = "version-unsupported"
         decision.reason = _(
-            "Version %(version)s of %(product)s has been unsupported since %(date)s. "
+            "Version %(version)s of %(product)s was supported until %(date)s. "
             "Please upgrade to version %(latest)s; registered users of an older major version "
             "find their upgrade price on the My support page."
         ) % {
@@ -522,15 +532,20 @@ def registration_create(
     kind: str,
     key: str,
     version: str,
-    purchased_on: date | None = None,
     registered_at: datetime | None = None,
 ) -> tuple[Registration, bool]:
-    """Register a licence or evaluation; the first registration of a key starts its Free Trial.
+    """Register a licence or evaluation; return (registration, created).
 
-    Registering the same key again returns the existing registration: one trial window per key.
+    A licence key must have been issued by an order: the registration takes that order's
+    purchase date (the day in the customer's team calendar), which decides the free upgrade.
+    Any other key is registered only as an evaluation. The first registration of a licence key
+    starts its Free Trial; an evaluation starts one only when the account has had no evaluation
+    trial for the product. Registering the same key again returns the existing registration.
     """
+    from entitlements.selectors import calendar_day, calendar_zone
+
     product = _product(product)
-    key = " ".join(key.split()).upper()
+    key = licence_key_normalise(key)
     if not key:
         raise ApplicationError(_("Enter the licence key or evaluation ID."), code="key-required")
     if kind not in Registration.Kind.values:
@@ -541,6 +556,9 @@ def registration_create(
             % {"product": product.name, "version": version},
             code="unknown-version",
         )
+    # Registrations of one account are serialised, so two at once cannot both start the
+    # account's one evaluation trial of a product.
+    get_user_model().objects.select_for_update().filter(pk=customer.pk).first()
     existing = Registration.objects.select_for_update().filter(product=product, key=key).first()
     if existing is not None:
         if existing.customer_id != customer.pk:
@@ -552,6 +570,26 @@ def registration_create(
                 code="key-taken",
             )
         return existing, False
+    licence = Licence.objects.filter(key=key).select_related("product").first()
+    if kind == Registration.Kind.LICENCE and (licence is None or licence.product_id != product.pk):
+        raise ApplicationError(
+            _(
+                "This licence key was not issued by an order for %(product)s. Please check the "
+                "key in your order confirmation; to try %(product)s, register the evaluation ID "
+                "of your trial instead."
+            )
+            % {"product": product.name},
+            code="licence-unknown",
+        )
+    if kind == Registration.Kind.EVALUATION and licence is not None:
+        raise ApplicationError(
+            _("This is a licence key from an order: register it as a licence."),
+            code="key-is-licence",
+        )
+    registered_at = registered_at or timezone.now()
+    purchased_on = None
+    if licence is not None:
+        purchased_on = calendar_day(licence.purchased_at, calendar_zone(customer=customer))
     try:
         with transaction.atomic():
             registration = Registration.objects.create(
@@ -561,13 +599,25 @@ def registration_create(
                 key=key,
                 version=version.strip(),
                 purchased_on=purchased_on,
-                registered_at=registered_at or timezone.now(),
+                licence=licence,
+                registered_at=registered_at,
             )
     except IntegrityError:
         # The same key was registered at the same moment by another request.
         return registration_create(
             customer=customer, product=product, kind=kind, key=key, version=version
         )
+    if (
+        kind == Registration.Kind.EVALUATION
+        and Entitlement.objects.filter(
+            customer=customer,
+            product=product,
+            kind=SupportKind.FREE_TRIAL,
+            registration__kind=Registration.Kind.EVALUATION,
+        ).exists()
+    ):
+        # One evaluation trial per account and product: a new evaluation ID starts no other.
+        return registration, True
     trial = Offering.objects.get(kind=SupportKind.FREE_TRIAL)
     entitlement_grant(
         customer=customer,
@@ -639,12 +689,54 @@ def order_record(*, data: dict, payload: dict) -> tuple[Order, bool]:
                 )
                 for item in data["items"]
             )
+            licences = [
+                {**licence, "key": licence_key_normalise(licence["key"])}
+                for licence in data.get("licences", [])
+            ]
+            issued = set(
+                Licence.objects.filter(key__in=[lic["key"] for lic in licences]).values_list(
+                    "key", flat=True
+                )
+            )
+            if issued:
+                raise _licences_issued_before(issued)
+            Licence.objects.bulk_create(
+                Licence(
+                    order=order,
+                    key=licence["key"],
+                    product=licence["product"],
+                    version=licence.get("version", ""),
+                    purchased_at=order.purchased_at,
+                )
+                for licence in licences
+            )
     except IntegrityError:
-        return Order.objects.get(reference=data["reference"]), False
+        existing = Order.objects.filter(reference=data["reference"]).first()
+        if existing is None:
+            # Another order issued one of these keys at the same moment.
+            raise _licences_issued_before(
+                {lic["key"] for lic in data.get("licences", [])}
+            ) from None
+        return existing, False
     owner = _verified_owner(order.email)
     if owner is not None:
         order = order_link(order=order, customer=owner, by="email")
     return order, True
+
+
+def _licences_issued_before(keys: set[str]) -> ApplicationError:
+    """The answer to a notification whose licence keys another order issued already."""
+    return ApplicationError(
+        "invalid order notification",
+        code="malformed",
+        extra={
+            "fields": {
+                "licences": [
+                    f"licence key {key} was issued by another order" for key in sorted(keys)
+                ]
+            }
+        },
+    )
 
 
 def _verified_owner(email: str):

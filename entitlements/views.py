@@ -44,6 +44,8 @@ REGISTRATION_ERROR_FIELDS = {
     "key-required": "key",
     "key-taken": "key",
     "unknown-version": "version",
+    "licence-unknown": "key",
+    "key-is-licence": "key",
 }
 
 
@@ -267,7 +269,7 @@ def versions(request: HttpRequest) -> HttpResponse:
         request,
         "entitlements/versions.html",
         {
-            "products": selectors.product_versions(),
+            "products": selectors.product_versions(customer=request.user),
             "months": lifecycle.SUPPORT_MONTHS_AFTER_SUCCESSOR,
         },
     )
@@ -302,14 +304,13 @@ def register(request: HttpRequest) -> HttpResponse:
                 kind=data["kind"],
                 key=data["key"],
                 version=data["version"],
-                purchased_on=data["purchased_on"],
             )
         except ApplicationError as error:
             form.add_error(REGISTRATION_ERROR_FIELDS.get(error.code), error.message)
         else:
             names = {"product": registration.product.name, "key": registration.key}
-            if created:
-                trial = registration.free_trial
+            trial = getattr(registration, "free_trial", None)
+            if created and trial is not None:
                 messages.success(
                     request,
                     _(
@@ -321,6 +322,16 @@ def register(request: HttpRequest) -> HttpResponse:
                         "days": (trial.ends_at - trial.starts_at).days,
                         "date": _date(trial.ends_at),
                     },
+                )
+            elif created:
+                messages.info(
+                    request,
+                    _(
+                        "%(product)s (%(key)s) is registered. Your account has already had the "
+                        "Free Trial Support of an evaluation of %(product)s, so this evaluation "
+                        "starts no new Free Trial."
+                    )
+                    % names,
                 )
             else:
                 messages.info(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from teams.calendar import BusinessCalendar, ClosedDates, Interval
 from teams.models import Closure, OpeningHours, Team
@@ -55,3 +57,8 @@ def team_calendar(*, team: Team) -> BusinessCalendar:
         business_day=timedelta(seconds=int(team.business_day_hours * 3600)),
         name=f"Team {team.code!r}",
     )
+
+
+def team_day(*, team: Team, at: datetime | None = None) -> date:
+    """Return the day ``at`` (default: now) falls on in the team's calendar (its time zone)."""
+    return (at or timezone.now()).astimezone(ZoneInfo(team.time_zone)).date()

@@ -80,3 +80,71 @@ class OutboundEmailFactory(factory.django.DjangoModelFactory):
     from_email = "NovaDesk Support <support@novadesk.test>"
     subject = "Your request"
     body_text = "Hello"
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A registration as stored, without the service's checks and without a Free Trial."""
+
+    class Meta:
+        model = "entitlements.Registration"
+
+    customer = factory.SubFactory(UserFactory)
+    product = factory.LazyFunction(lambda: Product.objects.get(code="professional"))
+    kind = "licence"
+    key = factory.Sequence(lambda n: f"NBP-STORED-{n:04d}")
+    version = "21.2"
+
+
+def shop_order(
+    *,
+    email: str = "buyer@example.com",
+    purchased_at=None,
+    items=(),
+    licences=(),
+    reference: str | None = None,
+    currency: str = "USD",
+):
+    """Record an order through the signed notification the shop sends; return the order.
+
+    ``items`` are ``(offering, product)`` or ``(offering, product, quantity)`` tuples,
+    ``licences`` dicts as the notification carries them (``product``, ``key``, ``version``).
+    """
+    import json
+    import uuid
+
+    from entitlements import services
+
+    purchased_at = purchased_at or timezone.now()
+    body = json.dumps(
+        {
+            "reference": reference or f"CB-{uuid.uuid4().hex[:10].upper()}",
+            "email": email,
+            "currency": currency,
+            "purchased_at": purchased_at.isoformat(),
+            "items": [
+                {"offering": i[0], "product": i[1], "quantity": i[2] if len(i) > 2 else 1}
+                for i in items
+            ],
+            "licences": list(licences),
+        }
+    ).encode()
+    order, _created = services.order_notification_receive(
+        body=body, signature=services.order_signature(body)
+    )
+    return order
+
+
+def issued_licence(
+    *, key: str, product: str = "professional", version: str = "", purchased_at=None
+):
+    """The licence with ``key`` as an order of the shop issued it (ordered once, then reused)."""
+    from entitlements.models import Licence, licence_key_normalise
+
+    existing = Licence.objects.filter(key=licence_key_normalise(key)).first()
+    if existing is not None:
+        return existing
+    licence = {"product": product, "key": licence_key_normalise(key)}
+    if version:
+        licence["version"] = version
+    order = shop_order(purchased_at=purchased_at, licences=[licence])
+    return order.licences.get()

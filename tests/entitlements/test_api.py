@@ -275,6 +275,7 @@ class TestOrderClaim:
             "reference": "NOVA-API-0001",
             "purchased_at": order.purchased_at.isoformat().replace("+00:00", "Z"),
             "items": [{"offering": "premium", "product": "professional", "quantity": 1}],
+            "licences": [],
         }
         assert [e["kind"] for e in customer_client.get(ENTITLEMENTS_URL).json()] == ["premium"]
 

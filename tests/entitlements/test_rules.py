@@ -14,7 +14,7 @@ from django.utils import timezone
 from entitlements import services
 from entitlements.models import Entitlement, EntitlementEvent, Offering, Product
 from portal.core.errors import ApplicationError
-from tests.factories import grant
+from tests.factories import grant, issued_licence
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("releases", "frozen_monday")]
 
@@ -51,6 +51,7 @@ class TestBasicSupport:
 
 class TestFreeTrial:
     def register(self, customer, key="NB-PRO-0001", product="professional"):
+        issued_licence(key=key, product=product)
         return services.registration_create(
             customer=customer, product=product, kind="licence", key=key, version=CURRENT
         )
@@ -268,7 +269,7 @@ class TestVersions:
         refused = check(us_customer, version="20.2")
 
         assert refused.reason_code == "version-unsupported"
-        assert "unsupported since" in refused.reason
+        assert "was supported until" in refused.reason
         assert "21.2.1" in refused.reason
         assert refused.supported_until.isoformat() == "2026-09-18"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
 
 from entitlements import selectors, services
 from entitlements.models import Registration
-from tests.factories import grant
+from tests.factories import grant, issued_licence
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("releases", "frozen_monday")]
 
@@ -17,11 +17,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("releases", "frozen
 
 
 def licence(customer, version: str, purchased_on: date, key: str = "LIC-1") -> Registration:
-    with time_machine.travel(datetime.combine(purchased_on, datetime.min.time(), UTC)):
+    """A licence an order sold on ``purchased_on`` (noon UTC: the same day in Los Angeles)."""
+    bought = datetime.combine(purchased_on, time(12), UTC)
+    issued_licence(key=key, purchased_at=bought)
+    with time_machine.travel(bought):
         registration, _created = services.registration_create(
-            customer=customer, product="professional", kind="licence", key=key,
-            version=version, purchased_on=purchased_on,
-        )  # fmt: skip
+            customer=customer, product="professional", kind="licence", key=key, version=version
+        )
     return registration
 
 

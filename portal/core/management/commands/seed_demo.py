@@ -117,18 +117,47 @@ class Command(BaseCommand):
         )
 
     def _registrations(self, customer) -> None:
-        """A current Professional licence and an older Server licence (support ended)."""
-        for product, key, version, purchased in [
-            ("professional", "NBP-21-DEMO-0001", "21.2", timezone.now() - timedelta(days=70)),
-            ("server", "NBS-20-DEMO-0001", "20.2", timezone.now() - timedelta(days=900)),
+        """A current Professional licence and an older Server licence (support ended), each
+        sold by a shop order whose licence key the customer then registers."""
+        for reference, product, key, version, purchased in [
+            (
+                "CB-100002",
+                "professional",
+                "NBP-21-DEMO-0001",
+                "21.2",
+                timezone.now() - timedelta(days=70),
+            ),
+            (
+                "CB-100003",
+                "server",
+                "NBS-20-DEMO-0001",
+                "20.2",
+                timezone.now() - timedelta(days=900),
+            ),
         ]:
+            entitlement_services.order_record(
+                data={
+                    "reference": reference,
+                    "email": customer.email,
+                    "currency": "USD",
+                    "purchased_at": purchased,
+                    "items": [],
+                    "licences": [
+                        {
+                            "product": Product.objects.get(code=product),
+                            "key": key,
+                            "version": version,
+                        }
+                    ],
+                },
+                payload={"reference": reference, "demo": True},
+            )
             entitlement_services.registration_create(
                 customer=customer,
                 product=product,
                 kind="licence",
                 key=key,
                 version=version,
-                purchased_on=purchased.date(),
                 registered_at=purchased,
             )
 
