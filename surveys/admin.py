@@ -138,11 +138,19 @@ class SurveyAdmin(admin.ModelAdmin):
     def report_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied
+        access = selectors.report_access(user=request.user)
         satisfaction = services.satisfaction_survey()
-        form = ReportFilterForm(request.GET or None, initial={"survey": satisfaction, "months": 12})
+        form = ReportFilterForm(
+            request.GET or None,
+            initial={"survey": satisfaction, "months": 12},
+            teams=None if access.all_teams else access.teams(),
+        )
         survey = form.cleaned_data.get("survey") if form.is_valid() else None
         survey = survey or satisfaction
+        if not access.all_teams and access.team is None:
+            return self._report_without_team(request, form, survey)
         team = form.cleaned_data.get("team") if form.is_valid() else None
+        team = team if access.all_teams else access.team
         since, until = form.period()
         scope = {
             "survey": survey,
@@ -169,6 +177,18 @@ class SurveyAdmin(admin.ModelAdmin):
             "groups": groups,
             "chart": charts.trend_chart_svg(months) if months else "",
             "low_ratings": selectors.low_ratings(**scope),
+        }
+        return TemplateResponse(request, "admin/surveys/survey/report.html", context)
+
+    def _report_without_team(self, request: HttpRequest, form, survey: Survey) -> HttpResponse:
+        """A support lead sees their team's report; one without a team is told what is missing."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Survey report"),
+            "form": form,
+            "survey": survey,
+            "no_team": True,
         }
         return TemplateResponse(request, "admin/surveys/survey/report.html", context)
 
@@ -202,13 +222,14 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_display = ("sent_at", "survey", "ticket_link", "customer", "engineer", "team",
                     "expires_at", "answered_at", "rating")  # fmt: skip
     list_select_related = ("survey", "ticket", "customer", "engineer", "team", "response")
-    list_filter = ("survey", "team", ("answered_at", admin.EmptyFieldListFilter), "support_kind")
+    list_filter = ("survey", "team", ("answered_at", admin.EmptyFieldListFilter),
+                   ("withdrawn_at", admin.EmptyFieldListFilter), "support_kind")  # fmt: skip
     search_fields = ("ticket__ticket_id", "customer__email")
     date_hierarchy = "sent_at"
     show_full_result_count = False
     fields = ("survey", "ticket_link", "closed_at", "run", "customer", "language", "engineer",
               "team", "product", "support_kind", "sent_at", "expires_at", "answered_at",
-              "rating")  # fmt: skip
+              "withdrawn_at", "rating")  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description=_("ticket"), ordering="ticket__ticket_id")
@@ -267,6 +288,14 @@ class ResponseAdmin(ReadOnlyAdmin):
     inlines = [AnswerInline]
     fields = ("invitation", "ticket_link", "rating", "comment", "submitted_at", "updated_at")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A support lead reads their own team's answers here, as in the report.
+        queryset = super().get_queryset(request)
+        access = selectors.report_access(user=request.user)
+        if access.all_teams:
+            return queryset
+        return queryset.filter(invitation__team=access.team) if access.team else queryset.none()
 
     @admin.display(description=_("survey"), ordering="invitation__survey__title")
     def survey(self, obj: Response) -> Survey:

@@ -131,6 +131,13 @@ class ReportFilterForm(forms.Form):
         label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("All teams")
     )
 
+    def __init__(self, *args, teams=None, **kwargs) -> None:
+        """``teams``: the only teams to offer (a support lead's own), instead of all of them."""
+        super().__init__(*args, **kwargs)
+        if teams is not None:
+            self.fields["team"].queryset = teams
+            self.fields["team"].empty_label = None
+
     def period(self, now: datetime | None = None) -> tuple[datetime, datetime]:
         """From the first day of the month N-1 months back, until now."""
         now = timezone.localtime(now or timezone.now())

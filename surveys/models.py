@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Product, SupportKind
+from portal.core.models import OutboundEmail
 from teams.models import Team
 
 RATING_MIN, RATING_MAX = 1, 5
@@ -210,6 +211,19 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # Set when the request is reopened before the customer answered: the page then says no
+    # answer is needed, and the reports leave the invitation out.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # The invitation mail, so that a withdrawal can take it back while it is still unsent.
+    email = models.ForeignKey(
+        OutboundEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("e-mail"),
+    )
 
     class Meta:
         verbose_name = _("invitation")

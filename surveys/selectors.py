@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Entitlement, SupportKind
 from surveys.models import LOW_RATING_MAX, Invitation, Response, Survey, SurveyRun
-from tickets.models import Status, Ticket
+from teams.models import Team
+from tickets.models import EngineerProfile, Status, Ticket
 
 TOKEN_MAX_LENGTH = 100
 
@@ -72,6 +73,44 @@ def audience_customers(
 
 
 # --- Reports ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportAccess:
+    """Which teams' rows a member of staff sees in the report: all, or one team's."""
+
+    all_teams: bool
+    team: Team | None = None
+
+    def teams(self) -> QuerySet[Team]:
+        if self.all_teams:
+            return Team.objects.all()
+        return Team.objects.filter(pk=self.team.pk) if self.team else Team.objects.none()
+
+
+def report_access(*, user) -> ReportAccess:
+    """Support leads see their own team; the product team, superusers and others, every team.
+
+    A lead's team is their engineer profile's, else the support team set on their account.
+    The team guessed from country and language is never used: it must not open another
+    team's ratings. A lead with neither gets ``ReportAccess(all_teams=False, team=None)``.
+    """
+    # Imported here: importing the roles module connects its post_migrate receiver, which must
+    # come after the one of django.contrib.auth that creates the permissions.
+    from portal.accounts import roles
+
+    if user.is_superuser:
+        return ReportAccess(all_teams=True)
+    groups = set(user.groups.values_list("name", flat=True))
+    if roles.SUPPORT_LEAD not in groups or roles.PRODUCT_TEAM in groups:
+        return ReportAccess(all_teams=True)
+    profile = EngineerProfile.objects.filter(user=user).select_related("team").first()
+    if profile is not None:
+        return ReportAccess(all_teams=False, team=profile.team)
+    code = user.support_team_override
+    return ReportAccess(
+        all_teams=False, team=Team.objects.filter(code=code).first() if code else None
+    )
 
 
 @dataclass(frozen=True)
@@ -129,7 +168,10 @@ class ReportRow:
 def _invitations(
     *, survey: Survey, since: datetime, until: datetime, team_id: int | None
 ) -> QuerySet[Invitation]:
-    invitations = Invitation.objects.filter(survey=survey, sent_at__gte=since, sent_at__lt=until)
+    # A withdrawn invitation (the request was reopened) asked nobody anything.
+    invitations = Invitation.objects.filter(
+        survey=survey, sent_at__gte=since, sent_at__lt=until, withdrawn_at__isnull=True
+    )
     if team_id:
         invitations = invitations.filter(team_id=team_id)
     return invitations

@@ -1,7 +1,8 @@
 """Writes of the surveys app: invitations (after a closure, or to an audience) and responses.
 
 A link's token is 256 random bits that only the e-mail holds; the database keeps its SHA-256.
-Every invitation mail goes through the outbox in the transaction that creates the invitation.
+Every invitation mail goes through the outbox in the transaction that creates the invitation;
+a satisfaction invitation waits there a while after the closure, and reopening withdraws it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
+from portal.core.models import OutboundEmail
 from surveys import selectors
 from surveys.models import (
     RATING_LABELS,
@@ -33,7 +36,7 @@ from surveys.models import (
     SurveyRun,
 )
 from surveys.standard import SATISFACTION_CODE, standard_surveys_create
-from tickets.models import Resolution
+from tickets.models import Message, Resolution, Ticket
 
 TEXT_LIMIT = 5000
 BATCH = 1000
@@ -82,12 +85,26 @@ def satisfaction_survey() -> Survey:
     return survey
 
 
-def satisfaction_invite(*, tickets: list, closed_at: datetime) -> int:
-    """Invite the customers of just-closed tickets to rate the support they received.
+def invitation_delay() -> timedelta:
+    return timedelta(minutes=settings.SURVEY_INVITATION_DELAY_MINUTES)
 
-    Called inside the closing transaction, for one ticket or a whole sweep batch: one INSERT of
-    invitations and one of outbox rows. A closure already invited (same ticket, same closing
-    time) is skipped; the unique constraint on (ticket, closed_at) backs that up.
+
+def _answered_by_support() -> Q:
+    """Messages that count as an answer: a reply by support, or a call that reached the customer.
+
+    Internal notes, automatic reminders and unanswered calls are not.
+    """
+    return Q(kind=Message.Kind.ENGINEER) | Q(kind=Message.Kind.CALL, awaits_customer=False)
+
+
+def satisfaction_invite(*, tickets: list, closed_at: datetime) -> int:
+    """Invite the customers of just-closed, answered tickets to rate the support they received.
+
+    Called inside the closing transaction after the closure mail, for one ticket or a whole
+    sweep batch: one query for which tickets support answered and which closures were already
+    invited (the unique constraint on (ticket, closed_at) backs that up), one INSERT of outbox
+    rows and one of invitations. The mail waits ``SURVEY_INVITATION_DELAY_MINUTES`` so that it
+    arrives after the closure mail, and can still be withdrawn if the request is reopened.
     """
     tickets = [ticket for ticket in tickets if ticket.resolution != Resolution.CANCELLED]
     if not tickets:
@@ -95,17 +112,22 @@ def satisfaction_invite(*, tickets: list, closed_at: datetime) -> int:
     survey = satisfaction_survey()
     if not survey.is_active:
         return 0
-    done = set(
-        Invitation.objects.filter(
-            ticket_id__in=[ticket.pk for ticket in tickets], closed_at=closed_at
-        ).values_list("ticket_id", flat=True)
+    answered = Message.objects.filter(_answered_by_support(), ticket=OuterRef("pk"))
+    invited = Invitation.objects.filter(ticket=OuterRef("pk"), closed_at=closed_at)
+    eligible = set(
+        Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets])
+        .filter(Exists(answered), ~Exists(invited))
+        .values_list("pk", flat=True)
     )
-    expires_at = closed_at + timedelta(days=invitation_days())
+    # Counted from now, when the closure mail was just queued (a sweep's closed_at may be
+    # earlier); the invitation is "sent" when its mail is due.
+    send_at = max(closed_at, timezone.now()) + invitation_delay()
+    expires_at = send_at + timedelta(days=invitation_days())
     invitations, emails = [], []
     for ticket in tickets:
-        if ticket.pk in done:
+        if ticket.pk not in eligible:
             continue
-        done.add(ticket.pk)
+        eligible.discard(ticket.pk)
         token, hashed = _new_token()
         invitations.append(
             Invitation(
@@ -119,7 +141,7 @@ def satisfaction_invite(*, tickets: list, closed_at: datetime) -> int:
                 support_kind=ticket.entitlement_kind,
                 language=ticket.language,
                 token_hash=hashed,
-                sent_at=closed_at,
+                sent_at=send_at,
                 expires_at=expires_at,
             )
         )
@@ -140,14 +162,43 @@ def satisfaction_invite(*, tickets: list, closed_at: datetime) -> int:
                 "to": ticket.customer.email,
                 "tag": "survey_satisfaction",
                 "language": ticket.language,
+                "send_after": send_at,
                 **rendered,
             }
         )
     if not invitations:
         return 0
+    rows = outbox.email_enqueue_many(emails=emails)
+    for invitation, row in zip(invitations, rows, strict=True):
+        invitation.email = row
     Invitation.objects.bulk_create(invitations, batch_size=BATCH)
-    outbox.email_enqueue_many(emails=emails)
     return len(invitations)
+
+
+@transaction.atomic
+def satisfaction_withdraw(*, ticket) -> int:
+    """Withdraw the unanswered invitations of a ticket that is being reopened; return how many.
+
+    The page of a withdrawn invitation says the request was reopened and asks for nothing; an
+    invitation mail still waiting in the outbox is taken out, so it never goes out. A mail a
+    worker is sending at this moment cannot be stopped. Answered invitations stay: they are
+    the customer's record.
+    """
+    withdrawn = list(
+        Invitation.objects.select_for_update()
+        .filter(ticket=ticket, answered_at__isnull=True, withdrawn_at__isnull=True)
+        .values_list("pk", "email_id")
+    )
+    if not withdrawn:
+        return 0
+    Invitation.objects.filter(pk__in=[pk for pk, _email in withdrawn]).update(
+        withdrawn_at=timezone.now()
+    )
+    OutboundEmail.objects.filter(
+        pk__in=[email for _pk, email in withdrawn if email is not None],
+        status=OutboundEmail.Status.PENDING,
+    ).delete()
+    return len(withdrawn)
 
 
 # --- Surveys sent to an audience --------------------------------------------------------------
@@ -283,6 +334,10 @@ def response_submit(*, invitation: Invitation, answers: Mapping[int, object]) ->
     now = timezone.now()
     if invitation.expires_at <= now:
         raise ApplicationError(_("This survey link has expired."), code="expired")
+    if invitation.withdrawn_at is not None:
+        raise ApplicationError(
+            _("This request was reopened, so no answer is needed."), code="withdrawn"
+        )
     cleaned: list[tuple[Question, dict]] = []
     for question in invitation.survey.questions.all():
         fields = _clean_answer(question, answers.get(question.pk))

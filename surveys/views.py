@@ -1,7 +1,8 @@
 """The survey page behind an invitation link, under /surveys/r/<token>/.
 
 A GET only shows the form (mail scanners follow links); the answer is recorded on POST alone.
-Unknown and expired links get the same friendly "not found" page.
+Unknown and expired links get the same friendly "not found" page; a link withdrawn because the
+request was reopened says so.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def _speak_invitation_language(request: HttpRequest, invitation: Invitation) -> 
     request.LANGUAGE_CODE = invitation.language
 
 
+def _reopened_since(invitation: Invitation) -> bool:
+    """Whether the request this invitation asks about is no longer in the closure it followed."""
+    ticket = invitation.ticket
+    return ticket is not None and ticket.closed_at != invitation.closed_at
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="surveys.respond", key="ip", rate=_rate, block=False)
 def respond(request: HttpRequest, token: str) -> HttpResponse:
@@ -48,6 +55,9 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return _unavailable(request)
     _speak_invitation_language(request, invitation)
+    if invitation.withdrawn_at is not None:
+        # The request was reopened before an answer came: nothing to ask, nothing to record.
+        return render(request, "surveys/withdrawn.html", {"ticket": invitation.ticket})
     questions = list(invitation.survey.questions.all())
     if request.method == "POST":
         form = ResponseForm(request.POST, questions=questions)
@@ -77,6 +87,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "rating_field": form[form.rating_field_name()] if form.rating_field_name() else None,
             "answered": invitation.answered_at is not None,
+            "reopened": _reopened_since(invitation),
         },
         status=400 if request.method == "POST" else 200,
     )

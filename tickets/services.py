@@ -816,6 +816,9 @@ def _reopen(ticket: Ticket) -> None:
     ticket.closed_at = None
     ticket.closure_proposed_at = None
     links.links_renew_on_reopen(ticket=ticket)
+    # However it is reopened (the page, the API, a reply by e-mail), the survey of the closure
+    # no longer applies.
+    survey_services.satisfaction_withdraw(ticket=ticket)
 
 
 @transaction.atomic

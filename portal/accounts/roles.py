@@ -88,6 +88,10 @@ ROLES: dict[str, list[str]] = {
         "partners.view_*",
         "onsite.change_booking",
         "betas.change_enrolment",
+        # The survey report (their own team's rows, see surveys.selectors.report_access) and
+        # the survey list that leads to it; no invitations, nothing to change.
+        "surveys.view_survey",
+        "surveys.view_response",
     ],
     SALES: [
         "entitlements.view_order",

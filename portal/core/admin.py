@@ -1,9 +1,13 @@
 from django.contrib import admin, messages
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.core import services
 from portal.core.models import OutboundEmail
+
+# Shown through the methods below, which say when a removed body went.
+BODY_FIELDS = ("body_text", "body_html")
 
 
 @admin.register(OutboundEmail)
@@ -12,9 +16,15 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ("status", "tag", "language")
     search_fields = ("to", "subject", "provider_message_id")
     date_hierarchy = "created_at"
-    exclude = ("attachments",)
+    exclude = ("attachments", *BODY_FIELDS)
     readonly_fields = [
-        *(field.name for field in OutboundEmail._meta.fields if field.name != "attachments"),
+        *(
+            field.name
+            for field in OutboundEmail._meta.fields
+            if field.name not in ("attachments", *BODY_FIELDS)
+        ),
+        "text_body",
+        "html_body",
         "attachment_names",
     ]
     actions = ["retry_failed"]
@@ -24,6 +34,28 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("text body"))
+    def text_body(self, obj: OutboundEmail) -> str:
+        return self._body_removed(obj) or obj.body_text or "-"
+
+    @admin.display(description=_("HTML body"))
+    def html_body(self, obj: OutboundEmail) -> str:
+        return self._body_removed(obj) or obj.body_html or "-"
+
+    @staticmethod
+    def _body_removed(obj: OutboundEmail) -> str:
+        """Say when the body went (it carried live links), instead of showing a blank."""
+        if obj.body_redacted_at is None:
+            return ""
+        since = obj.sent_at or obj.next_attempt_at
+        days = max((obj.body_redacted_at - since).days, 0)
+        removed_on = formats.date_format(timezone.localtime(obj.body_redacted_at), "DATE_FORMAT")
+        return ngettext(
+            "Removed on %(date)s, %(days)d day after the last attempt to send it.",
+            "Removed on %(date)s, %(days)d days after the last attempt to send it.",
+            days,
+        ) % {"days": days, "date": removed_on}
 
     @admin.display(description=_("attachments"))
     def attachment_names(self, obj: OutboundEmail) -> str:

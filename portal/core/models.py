@@ -17,6 +17,16 @@ class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
         abandoned = models.Q(status=OutboundEmail.Status.SENDING, lease_expires_at__lt=now)
         return self.filter(pending | abandoned)
 
+    def due_for_redaction(self, *, cutoff) -> OutboundEmailQuerySet:
+        """Rows whose body is to go: sent before ``cutoff``, or failed for good before it.
+
+        A failed row counts from its last attempt (the time it was due): once its links are
+        stale a retry cannot mend it. Pending and sending rows are never due.
+        """
+        sent = models.Q(status=OutboundEmail.Status.SENT, sent_at__lte=cutoff)
+        failed = models.Q(status=OutboundEmail.Status.FAILED, next_attempt_at__lte=cutoff)
+        return self.filter(sent | failed, body_redacted_at__isnull=True)
+
 
 class OutboundEmail(models.Model):
     """One e-mail to deliver, written in the transaction of the change that caused it."""
@@ -48,6 +58,10 @@ class OutboundEmail(models.Model):
     # Small generated files only (a calendar entry, say): [{filename, content_type, content}],
     # the content base64-encoded. Customers' uploads never travel through here.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Sent mail carries live links (private links, survey, reset and invitation links): after
+    # the retention its bodies, reply address and attachment content are removed, and this
+    # says when.
+    body_redacted_at = models.DateTimeField(_("body removed"), null=True, blank=True)
 
     objects = OutboundEmailQuerySet.as_manager()
 
@@ -60,6 +74,11 @@ class OutboundEmail(models.Model):
                 fields=["status", "next_attempt_at"],
                 name="outbox_unsent_idx",
                 condition=models.Q(status__in=["pending", "sending"]),
+            ),
+            models.Index(
+                fields=["status", "sent_at"],
+                name="outbox_unredacted_idx",
+                condition=models.Q(status__in=["sent", "failed"], body_redacted_at__isnull=True),
             ),
         ]
 

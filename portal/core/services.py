@@ -6,13 +6,13 @@ import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Func, JSONField, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -63,8 +63,13 @@ def email_enqueue(
     from_email: str | None = None,
     reply_to: str = "",
     attachments: Sequence[EmailAttachment] | None = None,
+    send_after: datetime | None = None,
 ) -> OutboundEmail:
-    """Store an e-mail in the outbox; it is handed to a worker once the transaction commits."""
+    """Store an e-mail in the outbox; it is handed to a worker once the transaction commits.
+
+    With ``send_after`` in the future the row waits: no worker sends it before that time, and
+    the requeue sweep hands it out once it is due.
+    """
     if "\n" in subject or "\r" in subject:
         subject = " ".join(subject.split())
     row = OutboundEmail.objects.create(
@@ -77,9 +82,18 @@ def email_enqueue(
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         reply_to=reply_to,
         attachments=_stored_attachments(attachments),
+        next_attempt_at=send_after or timezone.now(),
     )
-    transaction.on_commit(lambda: email_publish(email_id=row.pk))
+    if _due_now(send_after):
+        transaction.on_commit(lambda: email_publish(email_id=row.pk))
     return row
+
+
+def _due_now(send_after: datetime | None) -> bool:
+    # A row for later is left to the requeue sweep: a task with a countdown would wait in a
+    # worker's memory all that time, and a Redis broker hands it out again after its
+    # visibility timeout.
+    return send_after is None or send_after <= timezone.now()
 
 
 def email_enqueue_template(
@@ -91,6 +105,7 @@ def email_enqueue_template(
     tag: str = "",
     reply_to: str = "",
     attachments: Sequence[EmailAttachment] | None = None,
+    send_after: datetime | None = None,
 ) -> OutboundEmail:
     """Render ``emails/<template>`` (subject, text, optional HTML) in ``language``; enqueue."""
     rendered = email_render(template=template, context=context, language=language)
@@ -100,6 +115,7 @@ def email_enqueue_template(
         language=language,
         reply_to=reply_to,
         attachments=attachments,
+        send_after=send_after,
         **rendered,
     )
 
@@ -116,10 +132,13 @@ def email_enqueue_many(*, emails: list[dict]) -> list[OutboundEmail]:
             language=mail.get("language") or settings.LANGUAGE_CODE,
             from_email=mail.get("from_email") or settings.DEFAULT_FROM_EMAIL,
             reply_to=mail.get("reply_to", ""),
+            next_attempt_at=mail.get("send_after") or timezone.now(),
         )
         for mail in emails
     )
-    ids = [row.pk for row in rows]
+    ids = [
+        row.pk for row, mail in zip(rows, emails, strict=True) if _due_now(mail.get("send_after"))
+    ]
     transaction.on_commit(lambda: [email_publish(email_id=email_id) for email_id in ids])
     return rows
 
@@ -234,8 +253,64 @@ def email_retry_failed(*, email_ids: list[int]) -> int:
     """Give failed rows a fresh set of attempts (staff decided the cause is mended)."""
     with transaction.atomic():
         count = OutboundEmail.objects.filter(
-            pk__in=email_ids, status=OutboundEmail.Status.FAILED
+            pk__in=email_ids,
+            status=OutboundEmail.Status.FAILED,
+            # A redacted body is gone: sending it again would mail an empty message.
+            body_redacted_at__isnull=True,
         ).update(status=OutboundEmail.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
         for email_id in email_ids:
             transaction.on_commit(lambda email_id=email_id: email_publish(email_id=email_id))
     return count
+
+
+# Rows redacted per UPDATE: each batch is one short statement, so senders are never held up.
+REDACT_BATCH_SIZE = 1000
+
+
+class _AttachmentsWithoutContent(Func):
+    """The stored attachment list with each file's content removed (names and types stay)."""
+
+    output_field = JSONField()
+    postgresql_template = (
+        "(SELECT COALESCE(jsonb_agg(item.value - 'content' ORDER BY item.position), '[]'::jsonb)"
+        " FROM jsonb_array_elements(%(expressions)s) WITH ORDINALITY AS item(value, position))"
+    )
+    sqlite_template = (
+        "(SELECT json_group_array(json_remove(item.value, '$.content'))"
+        " FROM json_each(%(expressions)s) AS item)"
+    )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template=self.postgresql_template)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template=self.sqlite_template)
+
+
+def email_redact_bodies(*, batch_size: int = REDACT_BATCH_SIZE) -> int:
+    """Remove what sent mail carried once it is older than the retention; return how many rows.
+
+    Bodies, the reply address (it holds a ticket's reply token) and the attachments' content
+    go; recipient, subject, kind, status, dates, provider ID, error and attachment names stay.
+    Failed rows go the same way, counted from their last attempt. Each batch is one UPDATE
+    that checks the row is still due, so the sweep can run again, or twice at once, safely.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.OUTBOX_BODY_RETENTION_DAYS)
+    total = 0
+    while True:
+        due = OutboundEmail.objects.due_for_redaction(cutoff=cutoff)
+        batch = due.order_by("pk").values("pk")[:batch_size]
+        count = due.filter(pk__in=batch).update(
+            body_text="",
+            body_html="",
+            reply_to="",
+            attachments=_AttachmentsWithoutContent("attachments"),
+            body_redacted_at=now,
+        )
+        total += count
+        if count < batch_size:
+            break
+    if total:
+        logger.info("Outbox: removed the bodies of %s e-mails past their retention", total)
+    return total

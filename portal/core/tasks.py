@@ -18,3 +18,8 @@ def deliver_email(self, email_id: int) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def outbox_requeue_stuck() -> int:
     return services.email_requeue_stuck()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def outbox_redact_bodies() -> int:
+    return services.email_redact_bodies()

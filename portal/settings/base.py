@@ -318,6 +318,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.core.tasks.outbox_requeue_stuck",
         "schedule": float(int_from_env("OUTBOX_SWEEP_SECONDS", 30)),
     },
+    # Sent mail keeps no live links past OUTBOX_BODY_RETENTION_DAYS.
+    "outbox-redact-bodies": {
+        "task": "portal.core.tasks.outbox_redact_bodies",
+        "schedule": 3600.0,
+    },
     "telemetry-partitions": {
         "task": "telemetry.tasks.partitions_maintain",
         "schedule": 3600.0,
@@ -398,7 +403,16 @@ SESSION_COOKIE_HTTPONLY = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Paths lose their link tokens and keys ("Not Found: /t/<token>/" would name one).
+    "filters": {"redact_paths": {"()": "portal.core.logredact.RedactPaths"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_paths"],
+        }
+    },
+    "loggers": {"django.request": {"filters": ["redact_paths"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

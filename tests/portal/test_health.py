@@ -39,7 +39,8 @@ def test_unreachable_broker_makes_the_portal_unhealthy(client, monkeypatch):
 
 def test_an_old_outbox_backlog_makes_the_portal_unhealthy(client, settings):
     settings.OUTBOX_HEALTHY_MAX_AGE_SECONDS = 600
-    OutboundEmailFactory(created_at=timezone.now() - timedelta(minutes=11))
+    written = timezone.now() - timedelta(minutes=11)
+    OutboundEmailFactory(created_at=written, next_attempt_at=written)
 
     response = client.get("/healthz")
 
@@ -58,3 +59,32 @@ def test_sent_and_failed_mail_is_no_backlog(client):
     assert body["outbox"]["ok"] is True
     assert body["outbox"]["unsent"] == 0
     assert body["outbox"]["failed"] == 1
+
+
+def test_mail_written_to_go_out_later_waits_from_its_due_time(client, settings):
+    """A survey invitation waits an hour after the closure mail: no backlog until it is due."""
+    settings.OUTBOX_HEALTHY_MAX_AGE_SECONDS = 600
+    now = timezone.now()
+    OutboundEmailFactory(
+        created_at=now - timedelta(minutes=50), next_attempt_at=now + timedelta(minutes=10)
+    )
+
+    body = client.get("/healthz").json()
+
+    assert body["outbox"]["ok"] is True
+    assert body["outbox"]["oldest_unsent_seconds"] == 0
+
+
+def test_mail_the_provider_keeps_refusing_counts_from_when_it_was_written(client, settings):
+    settings.OUTBOX_HEALTHY_MAX_AGE_SECONDS = 600
+    now = timezone.now()
+    OutboundEmailFactory(
+        created_at=now - timedelta(minutes=20),
+        next_attempt_at=now + timedelta(minutes=30),
+        attempts=4,
+    )
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["outbox"]["oldest_unsent_seconds"] >= 1200

@@ -75,6 +75,15 @@ class TestGroups:
             "teams.change_team",
         } <= lead
 
+    def test_leads_read_the_survey_report_but_nothing_else_of_the_surveys(self):
+        lead = perms_of("Support lead")
+
+        assert {p for p in lead if p.startswith("surveys.")} == {
+            "surveys.view_survey",
+            "surveys.view_response",
+        }
+        assert not any(p.startswith("surveys.") for p in perms_of("Support engineer"))
+
     def test_sales_only_look_except_at_the_partner_programme(self):
         perms = perms_of("Sales")
 

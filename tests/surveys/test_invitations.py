@@ -19,13 +19,26 @@ from tickets.models import Resolution, Ticket
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_monday")]
 
 
+def answer(ticket, engineer) -> None:
+    services.ticket_reply(
+        ticket=ticket, engineer=engineer, body="Please run the job again.", awaits_customer=False
+    )
+
+
+@pytest.fixture
+def answered(open_ticket, us_engineer):
+    """An open ticket support has answered: its closure asks the customer to rate support."""
+    answer(open_ticket, us_engineer)
+    return open_ticket
+
+
 class TestClosingInvites:
     def test_closing_a_ticket_creates_one_invitation_and_one_mail_with_five_ratings(
-        self, open_ticket, us_engineer
+        self, answered, us_engineer
     ):
         # Given an open ticket handled by an engineer
         # When support resolves it
-        ticket = services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+        ticket = services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
         # Then exactly one invitation and one survey mail exist for that closure
         invitation = Invitation.objects.get()
@@ -43,33 +56,35 @@ class TestClosingInvites:
         assert len(tokens) == 1
         assert selectors.invitation_for_token(token=tokens.pop()) == invitation
 
-    def test_the_invitation_keeps_who_handled_the_request(self, open_ticket, us_engineer):
-        services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+    def test_the_invitation_keeps_who_handled_the_request(self, answered, us_engineer):
+        services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
         invitation = Invitation.objects.get()
         assert invitation.engineer == us_engineer
-        assert invitation.team == open_ticket.team
-        assert invitation.product == open_ticket.product
+        assert invitation.team == answered.team
+        assert invitation.product == answered.product
         assert invitation.support_kind == "premium"
 
     def test_only_a_hash_of_the_token_is_stored_and_the_link_expires_in_30_days(
-        self, open_ticket, us_engineer
+        self, answered, us_engineer
     ):
-        ticket = services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+        ticket = services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
         token = survey_token(survey_mails().get())
         invitation = Invitation.objects.get()
         assert len(token) >= 43  # 32 random bytes, URL-safe base64
         assert invitation.token_hash == selectors.token_hash(token)
         assert token not in invitation.token_hash
-        assert invitation.expires_at == ticket.closed_at + timedelta(days=30)
+        assert invitation.sent_at > ticket.closed_at
+        assert invitation.expires_at == invitation.sent_at + timedelta(days=30)
 
-    def test_the_validity_comes_from_the_setting(self, open_ticket, us_engineer, settings):
+    def test_the_validity_comes_from_the_setting(self, answered, us_engineer, settings):
         settings.SURVEY_INVITATION_DAYS = 7
 
-        ticket = services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+        ticket = services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
-        assert Invitation.objects.get().expires_at == ticket.closed_at + timedelta(days=7)
+        invitation = Invitation.objects.get(ticket=ticket)
+        assert invitation.expires_at == invitation.sent_at + timedelta(days=7)
         assert "7 days" in survey_mails().get().body_text
 
     def test_the_mail_speaks_the_language_of_the_ticket(self, releases, us_engineer):
@@ -84,6 +99,7 @@ class TestClosingInvites:
             description="Jede Nacht.",
             language="de",
         ).ticket
+        answer(ticket, us_engineer)
 
         services.ticket_close_by_customer(ticket=ticket)
 
@@ -92,40 +108,42 @@ class TestClosingInvites:
         assert Invitation.objects.get().language == "de"
         assert len(rating_links(mail)) == 5
 
-    def test_the_customer_closing_is_invited_too(self, open_ticket):
-        services.ticket_close_by_customer(ticket=open_ticket)
+    def test_the_customer_closing_an_answered_request_is_invited_too(self, answered):
+        services.ticket_close_by_customer(ticket=answered)
 
         assert Invitation.objects.count() == 1
         assert survey_mails().count() == 1
 
-    def test_a_cancelled_ticket_is_not_invited(self, open_ticket, us_engineer):
-        services.ticket_cancel_as_mistake(ticket=open_ticket, staff=us_engineer, reason="Test")
+    def test_a_cancelled_ticket_is_not_invited(self, answered, us_engineer):
+        services.ticket_cancel_as_mistake(ticket=answered, staff=us_engineer, reason="Test")
 
         assert not Invitation.objects.exists()
         assert not survey_mails().exists()
 
     def test_reopening_and_closing_again_invites_a_second_time(
-        self, open_ticket, us_engineer, frozen_monday
+        self, answered, us_engineer, frozen_monday
     ):
         # Given a resolved ticket the customer reopened
-        services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+        services.ticket_resolve(ticket=answered, engineer=us_engineer)
         frozen_monday.shift(timedelta(days=1))
-        services.ticket_reopen(ticket=open_ticket, comment="It fails again.")
+        services.ticket_reopen(ticket=answered, comment="It fails again.")
         frozen_monday.shift(timedelta(days=1))
 
         # When support resolves it again
-        services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+        services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
-        # Then each closure has its own invitation, mail and token
+        # Then each closure has its own invitation and token; the first one's mail, still
+        # unsent when the request was reopened, was taken back
         invitations = list(Invitation.objects.order_by("closed_at"))
         assert len(invitations) == 2
         assert invitations[0].closed_at < invitations[1].closed_at
-        mails = list(survey_mails())
-        assert len(mails) == 2
-        assert survey_token(mails[0]) != survey_token(mails[1])
+        assert invitations[0].withdrawn_at is not None
+        assert invitations[0].token_hash != invitations[1].token_hash
+        mail = survey_mails().get()
+        assert selectors.token_hash(survey_token(mail)) == invitations[1].token_hash
 
-    def test_the_same_closure_is_never_invited_twice(self, open_ticket, us_engineer):
-        ticket = services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+    def test_the_same_closure_is_never_invited_twice(self, answered, us_engineer):
+        ticket = services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
         again = survey_services.satisfaction_invite(tickets=[ticket], closed_at=ticket.closed_at)
 
@@ -133,20 +151,20 @@ class TestClosingInvites:
         assert Invitation.objects.count() == 1
         assert survey_mails().count() == 1
 
-    def test_an_inactive_satisfaction_survey_sends_nothing(self, open_ticket, us_engineer):
+    def test_an_inactive_satisfaction_survey_sends_nothing(self, answered, us_engineer):
         Survey.objects.filter(code=Survey.SATISFACTION).update(is_active=False)
 
-        services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+        services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
         assert not Invitation.objects.exists()
-        assert Ticket.objects.get(pk=open_ticket.pk).is_closed
+        assert Ticket.objects.get(pk=answered.pk).is_closed
 
     def test_the_satisfaction_survey_comes_back_when_the_tables_were_emptied(
-        self, open_ticket, us_engineer
+        self, answered, us_engineer
     ):
         Survey.objects.all().delete()
 
-        services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
+        services.ticket_resolve(ticket=answered, engineer=us_engineer)
 
         survey = Survey.objects.get(code=Survey.SATISFACTION)
         assert [q.kind for q in survey.questions.all()] == ["rating", "text"]
@@ -201,11 +219,14 @@ class TestSweepInvites:
             ).ticket
             for number in range(5)
         ]
+        for ticket in tickets:
+            answer(ticket, us_engineer)
         now = timezone.now()
         Ticket.objects.update(status="closed", resolution=Resolution.AUTO_CLOSED, closed_at=now)
         batch = list(Ticket.objects.select_related("customer"))
 
-        # One query for the survey, one for earlier invitations, one INSERT each.
+        # One query for the survey, one for which tickets were answered and not yet invited,
+        # one INSERT each.
         with django_assert_max_num_queries(4):
             count = survey_services.satisfaction_invite(tickets=batch, closed_at=now)
 

@@ -18,7 +18,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_monday")]
 
 @pytest.fixture
 def closed(open_ticket, us_engineer):
-    """A resolved ticket, its invitation and the token from the survey mail."""
+    """An answered and resolved ticket, its invitation and the token from the survey mail."""
+    services.ticket_reply(
+        ticket=open_ticket, engineer=us_engineer, body="Fixed in 21.3.", awaits_customer=False
+    )
     ticket = services.ticket_resolve(ticket=open_ticket, engineer=us_engineer)
     return ticket, Invitation.objects.get(ticket=ticket), survey_token(survey_mails().get())
 
@@ -156,7 +159,7 @@ class TestInvalidLinks:
     def test_an_expired_link_is_not_found_and_records_nothing(self, client, closed, frozen_monday):
         _ticket, invitation, token = closed
         rating_field, _comment_field = questions(invitation)
-        frozen_monday.shift(timedelta(days=30, seconds=1))
+        frozen_monday.move_to(invitation.expires_at + timedelta(seconds=1))
 
         shown = client.get(url(token), {"rating": 5})
         posted = client.post(url(token), {rating_field: "5"})
@@ -169,7 +172,7 @@ class TestInvalidLinks:
     def test_the_link_still_works_on_its_last_day(self, client, closed, frozen_monday):
         _ticket, invitation, token = closed
         rating_field, _comment_field = questions(invitation)
-        frozen_monday.shift(timedelta(days=29, hours=23))
+        frozen_monday.move_to(invitation.expires_at - timedelta(hours=1))
 
         assert client.post(url(token), {rating_field: "5"}).status_code == 302
         assert Response.objects.get().rating == 5
@@ -196,6 +199,9 @@ class TestInvalidLinks:
             subject="Another problem",
             description="Another one.",
         ).ticket
+        services.ticket_reply(
+            ticket=other, engineer=us_engineer, body="Try again.", awaits_customer=False
+        )
         services.ticket_resolve(ticket=other, engineer=us_engineer)
         second = Invitation.objects.get(ticket=other)
         rating_field, _comment = questions(first)
