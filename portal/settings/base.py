@@ -223,6 +223,9 @@ TICKET_SWEEP_SECONDS = int_from_env("TICKET_SWEEP_SECONDS", 60)
 TICKET_ORPHAN_FILE_HOURS = int_from_env("TICKET_ORPHAN_FILE_HOURS", 6)
 # Private links stop working this many days after the ticket closes.
 TICKET_LINK_DAYS_AFTER_CLOSE = int_from_env("TICKET_LINK_DAYS_AFTER_CLOSE", 30)
+# A reply by e-mail within this many days of the closing reopens the request; a later one
+# starts a new request that follows it.
+TICKET_REOPEN_BY_REPLY_DAYS = int_from_env("TICKET_REOPEN_BY_REPLY_DAYS", 14)
 # Replies to notification mails go to reply+<ticket>.<token>@INBOUND_EMAIL_DOMAIN.
 INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="reply.novadesk.test")
 # The mail provider whose inbound webhook is mounted (only that one), e.g. "postmark".
