@@ -34,3 +34,28 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
     assert User.objects.filter(is_staff=True, support_team_override="de").exists()
     assert User.objects.filter(is_staff=True, support_team_override="us").exists()
     assert User.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_both_teams_a_realistic_queue_and_survey_answers():
+    """A new engineer's queue, dashboard and survey report show work at once."""
+    from django.utils import timezone
+
+    from surveys.models import Response
+    from tickets.models import Status, Ticket
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+
+    now = timezone.now()
+    for team in ("us", "de"):
+        tickets = Ticket.objects.filter(team__code=team)
+        statuses = set(tickets.values_list("status", flat=True))
+        assert {Status.OPEN, Status.WAITING, Status.CLOSED} <= statuses, team
+        assert tickets.filter(
+            first_responded_at__isnull=True, first_response_due__lt=now, status=Status.OPEN
+        ).exists(), f"{team}: no overdue request"
+        assert tickets.filter(assignee__isnull=False).count() == tickets.count()
+        assert Response.objects.filter(invitation__ticket__team__code=team).exists(), team
+    assert Ticket.objects.filter(status=Status.WAITING, contact_attempts=2).exists()
+    assert Ticket.objects.count() == 10  # the second run added nothing

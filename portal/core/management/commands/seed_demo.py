@@ -16,6 +16,7 @@ from entitlements import services as entitlement_services
 from entitlements.models import Entitlement, Offering, Product, SupportKind
 from onsite import demo as onsite_demo
 from telemetry import demo as telemetry_demo
+from tickets import demo as tickets_demo
 
 DEMO_PASSWORD = "novadesk-demo-2026"  # noqa: S105 - printed on purpose, demo accounts only
 
@@ -39,6 +40,12 @@ ACCOUNTS = [
         "Paula Premium",
         "customer with Premium Support for Professional",
         {"country": "US", "language": "en"},
+    ),
+    (
+        "kunde@example.com",
+        "Karla Kunde",
+        "customer with Premium Support for Professional, served by the Germany team",
+        {"country": "DE", "language": "de"},
     ),
     (
         "nosupport@example.com",
@@ -69,7 +76,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         added = entitlement_services.catalogue_load()
         users = {email: self._account(email, name, extra) for email, name, _role, extra in ACCOUNTS}
-        self._premium_plan(users["premium@example.com"])
+        self._premium_plan(users["premium@example.com"], source="CB-100001")
+        self._premium_plan(users["kunde@example.com"], source="CB-100004")
         self._registrations(users["premium@example.com"])
         engineers = [u for u in users.values() if u.is_staff and not u.is_superuser]
         self._engineer_roles(engineers)
@@ -81,9 +89,18 @@ class Command(BaseCommand):
         )
         onsite_demo.seed()
         betas_demo.seed()
+        requests = tickets_demo.seed(
+            customers={"us": users["premium@example.com"], "de": users["kunde@example.com"]},
+            engineers={
+                "us": users["engineer.us@novadesk.test"],
+                "de": users["engineer.de@novadesk.test"],
+            },
+        )
         reports = telemetry_demo.seed()
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
+        if requests:
+            self.stdout.write(f"{requests} support requests of the last three weeks opened.")
         if reports:
             self.stdout.write(f"{reports} usage reports of the last 30 days stored and rolled up.")
         self.stdout.write(f"Sign in at {settings.SITE_URL}/ with password '{DEMO_PASSWORD}':")
@@ -101,7 +118,7 @@ class Command(BaseCommand):
         )
         return user
 
-    def _premium_plan(self, customer) -> None:
+    def _premium_plan(self, customer, *, source: str) -> None:
         product = Product.objects.get(code="professional")
         if Entitlement.objects.filter(
             customer=customer, product=product, kind=SupportKind.PREMIUM
@@ -113,7 +130,7 @@ class Command(BaseCommand):
             product=product,
             offering=Offering.objects.get(kind=SupportKind.PREMIUM),
             starts_at=starts,
-            source="CB-100001",
+            source=source,
         )
 
     def _registrations(self, customer) -> None:
