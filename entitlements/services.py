@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from entitlements import lifecycle
+from entitlements import arrangements, lifecycle
 from entitlements.catalogue import PRODUCTS, RELEASES
 from entitlements.models import (
     Category,
@@ -478,6 +478,9 @@ def entitlement_grant(
         reference=source,
         actor=actor,
     )
+    if offering.kind in arrangements.ARRANGED_KINDS:
+        # The customer receives a call to arrange the session as soon as they buy it.
+        arrangements.arrangement_call_book(entitlement=entitlement)
     return entitlement
 
 

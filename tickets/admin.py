@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -31,6 +32,7 @@ from django.http import (
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -43,7 +45,7 @@ from entitlements import selectors as entitlement_selectors
 from entitlements.models import SupportKind
 from portal.core.errors import ApplicationError
 from portal.core.transactions import atomic_writes
-from tickets import admin_forms, selectors, services
+from tickets import admin_forms, inbound, selectors, services
 from tickets.models import (
     Attachment,
     EngineerProfile,
@@ -781,7 +783,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).select_related(
-            "entitlement__product", "entitlement__offering"
+            "entitlement__product", "entitlement__offering", "follows"
         )
         field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
         try:
@@ -885,8 +887,19 @@ class TicketAdmin(admin.ModelAdmin):
                     forms["closure"] = admin_forms.ProposeClosureForm(
                         initial=initial(admin_forms.ProposeClosureForm)
                     )
+        # A late reply by e-mail opens a new request that follows the closed one: both ways.
+        followed_by = Ticket.objects.filter(follows=ticket).only("pk", "ticket_id", "subject")
         return {
             "now": now,
+            "follows": (
+                {"ticket": ticket.follows, "url": self._ticket_url(request, ticket.follows)}
+                if ticket.follows is not None
+                else None
+            ),
+            "followed_by": [
+                {"ticket": later, "url": self._ticket_url(request, later)}
+                for later in followed_by.order_by("created_at", "pk")
+            ],
             "thread": thread,
             "events": events,
             "entitlements": entitlements,
@@ -1107,6 +1120,16 @@ class TicketAdmin(admin.ModelAdmin):
         return gettext("The customer is asked to agree to closing the request unresolved.")
 
 
+class InboundAssignForm(forms.Form):
+    ticket_id = forms.CharField(
+        label=_("Ticket ID"),
+        max_length=20,
+        help_text=_(
+            "The customer's own mail becomes their message; anyone else's an internal note."
+        ),
+    )
+
+
 @admin.register(InboundEmail)
 class InboundEmailAdmin(admin.ModelAdmin):
     list_display = ("received_at", "state", "sender", "recipient", "subject", "ticket", "reason")
@@ -1126,9 +1149,12 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "attachment_names",
         "ticket",
         "message",
+        "assigned_by",
+        "assigned_at",
     )
     readonly_fields = fields
     actions = ["dismiss"]
+    change_form_template = "admin/tickets/inboundemail/change_form.html"
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -1143,6 +1169,10 @@ class InboundEmailAdmin(admin.ModelAdmin):
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
+    def has_assign_permission(self, request) -> bool:
+        """Adding a mail to a ticket acts on the ticket: the desk's own permission."""
+        return self.has_view_permission(request) and selectors.staff_may_triage(request.user)
+
     @admin.action(
         description=_("Dismiss the selected quarantined e-mails"), permissions=["dismiss"]
     )
@@ -1151,6 +1181,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
         InboundEmail.objects.filter(pk__in=[mail.pk for mail in quarantined]).update(
             state=InboundEmail.State.DISMISSED
         )
+        inbound.inbound_email_files_drop(inbound_ids=[mail.pk for mail in quarantined])
         for mail in quarantined:
             self.log_change(request, mail, [{"changed": {"fields": ["state"]}}])
         count = len(quarantined)
@@ -1159,6 +1190,97 @@ class InboundEmailAdmin(admin.ModelAdmin):
             ngettext("%d e-mail dismissed.", "%d e-mails dismissed.", count) % count,
             messages.SUCCESS,
         )
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/add-to-ticket/",
+                self.admin_site.admin_view(self.assign_view),
+                name="{}_{}_assign".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _change_url(self, mail: InboundEmail) -> str:
+        info = self.opts.app_label, self.opts.model_name
+        return reverse(
+            "admin:{}_{}_change".format(*info),
+            args=[quote(mail.pk)],
+            current_app=self.admin_site.name,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        mail = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if (
+            mail is not None
+            and mail.state == InboundEmail.State.QUARANTINED
+            and self.has_assign_permission(request)
+        ):
+            info = self.opts.app_label, self.opts.model_name
+            context["assign_url"] = reverse(
+                "admin:{}_{}_assign".format(*info),
+                args=[quote(mail.pk)],
+                current_app=self.admin_site.name,
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Add to ticket…: the mail's text and files become a message of the chosen ticket."""
+        if not self.has_assign_permission(request):
+            raise PermissionDenied
+        mail = self.get_object(request, unquote(object_id))
+        if mail is None:
+            raise Http404
+        if request.method == "POST":
+            form = InboundAssignForm(request.POST)
+            if form.is_valid():
+                try:
+                    assigned = inbound.inbound_email_assign(
+                        inbound=mail, ticket_id=form.cleaned_data["ticket_id"], staff=request.user
+                    )
+                except ApplicationError as error:
+                    form.add_error("ticket_id", error.message)
+                else:
+                    self.log_change(
+                        request, mail, [{"changed": {"fields": ["state", "ticket", "message"]}}]
+                    )
+                    self._report_assigned(request, assigned)
+                    return HttpResponseRedirect(self._change_url(mail))
+        else:
+            form = InboundAssignForm(
+                initial={"ticket_id": mail.ticket.ticket_id if mail.ticket else ""}
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": mail,
+            "form": form,
+            "title": gettext("Add the e-mail to a ticket"),
+            "change_url": self._change_url(mail),
+        }
+        return TemplateResponse(request, "admin/tickets/inboundemail/assign.html", context)
+
+    def _report_assigned(self, request, assigned: inbound.Assigned) -> None:
+        names = {"id": assigned.message.ticket.ticket_id}
+        if assigned.as_customer:
+            done = gettext("The e-mail is added to %(id)s as the customer's message.") % names
+        else:
+            done = (
+                gettext(
+                    "The e-mail is added to %(id)s as an internal note: it is not from the "
+                    "customer."
+                )
+                % names
+            )
+        self.message_user(request, done, messages.SUCCESS)
+        if assigned.refused_files:
+            self.message_user(
+                request,
+                gettext("Files left out: %(files)s") % {"files": " ".join(assigned.refused_files)},
+                messages.WARNING,
+            )
 
 
 @admin.register(EngineerProfile)

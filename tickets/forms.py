@@ -87,7 +87,8 @@ class TicketForm(forms.Form):
         max_length=40,
         required=False,
         help_text=_(
-            "Needed for a call-back by phone, with the country code, e.g. +1 805 555 0100."
+            "Needed for a call-back by phone, and for Setup and Restore Support: we call you to "
+            "arrange the session. With the country code, e.g. +1 805 555 0100."
         ),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )

@@ -5,7 +5,11 @@ A mail counts as the customer's only when it is addressed to ``reply+<ticket ID>
 older one superseded less than ``TICKET_REPLY_TOKEN_GRACE_DAYS`` ago), and the sender is the
 ticket's customer. Anything else (unknown ticket, wrong or expired token, another sender,
 automatic replies, headers with line breaks, files or text the ticket refuses) is kept as a
-quarantined ``InboundEmail`` for staff: never dropped, never attributed to anyone.
+quarantined ``InboundEmail`` for staff: never dropped, never attributed to anyone. A quarantined
+mail keeps its files, and staff may add it to a ticket once (``inbound_email_assign``).
+
+A reply to a closed request reopens it within ``TICKET_REOPEN_BY_REPLY_DAYS`` of the closing;
+a later one starts a new request that follows it (``services.ticket_customer_reply_by_email``).
 
 Unexpected errors propagate: the webhook then answers 500 and the provider delivers again.
 """
@@ -16,16 +20,19 @@ import contextlib
 import html as htmllib
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.errors import HeaderParseError, MessageError
 from email.header import decode_header, make_header
+from email.utils import getaddresses
 
 import nh3
 from anymail.inbound import AnymailInboundMessage
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,8 +40,17 @@ from django.utils.translation import ngettext
 from entitlements.models import Category
 from partners import selectors as partner_selectors
 from portal.core.errors import ApplicationError
-from tickets import services
-from tickets.models import InboundEmail, Message, ReplyToken, Ticket
+from tickets import attachments as attachment_checks
+from tickets import selectors, services
+from tickets.models import (
+    InboundAttachment,
+    InboundEmail,
+    Message,
+    ReplyToken,
+    Resolution,
+    Ticket,
+    TicketEvent,
+)
 from tickets.text import mask_passwords
 
 logger = logging.getLogger(__name__)
@@ -370,11 +386,10 @@ def inbound_email_receive(*, message: AnymailInboundMessage, provider_id: str = 
             )
         ticket = _ticket_for(message, incoming)
         try:
-            posted = services.ticket_customer_message(
+            reply = services.ticket_customer_reply_by_email(
                 ticket=ticket,
                 body=incoming.reply_text,
                 files=incoming.attachments,
-                via=Message.Via.EMAIL,
                 actor=ticket.customer,
             )
         except ApplicationError as error:
@@ -382,6 +397,10 @@ def inbound_email_receive(*, message: AnymailInboundMessage, provider_id: str = 
                 _("Not added to %(id)s: %(error)s") % {"id": ticket.ticket_id, "error": error},
                 ticket=ticket,
             ) from None
+        if reply.message is None:
+            raise _Quarantine(reply.refusal, ticket=ticket)
+        # A late reply went to the new request that follows the closed one.
+        ticket, posted = reply.ticket, reply.message
     except _Quarantine as refusal:
         record.state = InboundEmail.State.QUARANTINED
         record.reason = refusal.reason[:200]
@@ -394,7 +413,27 @@ def inbound_email_receive(*, message: AnymailInboundMessage, provider_id: str = 
     record.sender = incoming.sender[:320]
     record.recipient = (incoming.recipients[0] if incoming.recipients else "")[:320]
     record.save()
+    if record.state == InboundEmail.State.QUARANTINED:
+        _keep_files(record, incoming.attachments)
     return record
+
+
+def _keep_files(record: InboundEmail, uploads: list[UploadedFile]) -> None:
+    """Store a quarantined mail's files as received, so that staff can add them to a ticket.
+
+    Nothing is checked here: the files are checked when they join a ticket.
+    """
+    for upload in uploads:
+        upload.seek(0)
+        kept = InboundAttachment(
+            inbound_email=record,
+            storage_key=secrets.token_hex(16),
+            name=upload.name[:150],
+            content_type=(upload.content_type or "application/octet-stream")[:100],
+            size=upload.size,
+        )
+        kept.file.save(kept.storage_key, upload, save=False)
+        kept.save()
 
 
 @transaction.atomic
@@ -415,3 +454,134 @@ def inbound_email_quarantine_unreadable(
         reason=reason[:200],
         provider_message_id=provider_id or None,
     )
+
+
+# --- Staff add a quarantined mail to a ticket --------------------------------------------------
+
+MESSAGE_LIMIT = 20_000  # what one message of a ticket holds
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """A quarantined mail added to a ticket: the message it became and the files left out."""
+
+    message: Message
+    as_customer: bool
+    refused_files: list[str]
+
+
+def _sender_email(sender: str) -> str:
+    """The one address of a stored From header; "" when it names none or several."""
+    addresses = [address for _name, address in getaddresses([sender]) if "@" in address]
+    return addresses[0] if len(addresses) == 1 else ""
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 6] + "\n[...]"
+
+
+def _checked_files(record: InboundEmail) -> tuple[list[UploadedFile], list[str]]:
+    """The kept files a ticket accepts, and each refused one's reason."""
+    accepted, refused = [], []
+    for kept in record.files.order_by("pk"):
+        if kept.size > settings.TICKET_ATTACHMENT_MAX_BYTES:
+            refused.append(
+                _("%(name)s is larger than %(limit)s.")
+                % {"name": kept.name, "limit": filesizeformat(settings.TICKET_ATTACHMENT_MAX_BYTES)}
+            )
+            continue
+        with kept.file.open("rb") as handle:
+            upload = SimpleUploadedFile(kept.name, handle.read(), kept.content_type)
+        try:
+            attachment_checks.check_upload(upload)
+        except ApplicationError as error:
+            refused.append(error.message)
+        else:
+            accepted.append(upload)
+    return accepted, refused
+
+
+def inbound_email_files_drop(*, inbound_ids: list[int]) -> None:
+    """Remove the kept files of mails that no longer wait for staff (once the change commits)."""
+    kept = list(InboundAttachment.objects.filter(inbound_email_id__in=inbound_ids))
+    if not kept:
+        return
+    storage, names = kept[0].file.storage, [item.file.name for item in kept]
+    InboundAttachment.objects.filter(pk__in=[item.pk for item in kept]).delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+@transaction.atomic
+def inbound_email_assign(*, inbound: InboundEmail, ticket_id: str, staff) -> Assigned:
+    """Add a quarantined mail with its files to the ticket staff chose; a mail is added once.
+
+    It becomes the customer's message only when its sender is the ticket's customer; anyone
+    else's mail becomes an internal note that names the sender. The mail records who added it,
+    where and when, and the ticket's history shows it too.
+    """
+    if not selectors.staff_may_triage(staff):
+        raise ApplicationError(_("You may not act on requests."), code="forbidden")
+    record = InboundEmail.objects.select_for_update().get(pk=inbound.pk)
+    if record.state != InboundEmail.State.QUARANTINED:
+        raise ApplicationError(
+            _("This e-mail is no longer waiting for staff: %(state)s.")
+            % {"state": record.get_state_display()},
+            code="not-quarantined",
+        )
+    ticket_id = ticket_id.strip().upper()
+    ticket = Ticket.objects.select_related("customer").filter(ticket_id=ticket_id).first()
+    if ticket is None:
+        raise ApplicationError(
+            _("No request %(id)s exists.") % {"id": ticket_id}, code="unknown-ticket"
+        )
+    sender = _sender_email(record.sender)
+    as_customer = bool(sender) and sender.lower() == (ticket.customer.email or "").lower()
+    if as_customer and ticket.is_closed and ticket.resolution != Resolution.AUTO_CLOSED:
+        raise ApplicationError(
+            _(
+                "Request %(id)s is closed: the customer's e-mail can be added to an open "
+                "request only, such as the request that follows it."
+            )
+            % {"id": ticket.ticket_id},
+            code="closed",
+        )
+    files, refused = _checked_files(record)
+    if as_customer:
+        body = strip_quoted(record.body) or record.subject or _("(The e-mail has no text.)")
+        message = services.ticket_customer_message(
+            ticket=ticket,
+            body=_fit(body),
+            files=files,
+            via=Message.Via.EMAIL,
+            actor=ticket.customer,
+        )
+    else:
+        # Never the customer's words: a note for support that says whose mail it is.
+        heading = _("E-mail from %(sender)s (not the customer), added by %(staff)s.") % {
+            "sender": record.sender,
+            "staff": staff,
+        }
+        parts = [heading, _("Subject: %(subject)s") % {"subject": record.subject}, record.body]
+        message = services.ticket_note(
+            ticket=ticket, engineer=staff, body=_fit("\n\n".join(parts)), files=files
+        )
+    record.state = InboundEmail.State.ASSIGNED
+    record.ticket = ticket
+    record.message = message
+    record.assigned_by = staff
+    record.assigned_at = timezone.now()
+    record.save(update_fields=["state", "ticket", "message", "assigned_by", "assigned_at"])
+    status = message.ticket.status
+    detail = f"e-mail {record.pk} from {record.sender} as {'customer' if as_customer else 'note'}"
+    if refused:
+        detail += "; files left out: " + " ".join(refused)
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor=staff,
+        action="e-mail added by staff",
+        from_status=status,
+        to_status=status,
+        detail=detail[:300],
+    )
+    inbound_email_files_drop(inbound_ids=[record.pk])
+    return Assigned(message=message, as_customer=as_customer, refused_files=refused)

@@ -137,6 +137,17 @@ class Ticket(models.Model):
     last_attempt_at = models.DateTimeField(_("last contact attempt"), null=True, blank=True)
     next_action_at = models.DateTimeField(_("next automatic step"), null=True, blank=True)
 
+    # A reply by e-mail long after the closing starts a new request instead of reopening.
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("follows"),
+        help_text=_("The closed request this one continues."),
+    )
+
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -377,6 +388,7 @@ class InboundEmail(models.Model):
         THREADED = "threaded", _("added to the ticket")
         QUARANTINED = "quarantined", _("waiting for staff")
         DISMISSED = "dismissed", _("dismissed by staff")
+        ASSIGNED = "assigned", _("added to a ticket by staff")
 
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     sender = models.CharField(_("sender"), max_length=320)
@@ -400,6 +412,15 @@ class InboundEmail(models.Model):
     provider_message_id = models.CharField(
         _("provider message ID"), max_length=200, null=True, blank=True, unique=True
     )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added to the ticket by"),
+    )
+    assigned_at = models.DateTimeField(_("added to the ticket at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("incoming e-mail")
@@ -408,3 +429,31 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+
+def inbound_attachment_path(instance: InboundAttachment, filename: str) -> str:
+    # Outside attachments/: the orphan sweep there only knows the tickets' own files.
+    return f"inbound/{instance.storage_key}"
+
+
+class InboundAttachment(models.Model):
+    """A file of a quarantined mail, kept as received until staff add the mail to a ticket."""
+
+    inbound_email = models.ForeignKey(
+        InboundEmail,
+        on_delete=models.CASCADE,
+        related_name="files",
+        verbose_name=_("incoming e-mail"),
+    )
+    storage_key = models.CharField(max_length=64, editable=False, unique=True)
+    file = models.FileField(_("file"), upload_to=inbound_attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("file of an incoming e-mail")
+        verbose_name_plural = _("files of incoming e-mails")
+
+    def __str__(self) -> str:
+        return self.name

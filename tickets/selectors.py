@@ -12,6 +12,9 @@ from teams.models import Team
 from tickets.models import Attachment, Message, Status, Ticket
 
 PUBLIC_KINDS = [kind for kind in Message.Kind.values if kind != Message.Kind.NOTE]
+# What the customer and support write to each other; after a proposal to close unresolved, it
+# means the conversation went on.
+CONVERSATION_KINDS = (Message.Kind.CUSTOMER, Message.Kind.ENGINEER)
 
 # Acting on tickets (answering, logging calls, the desk's actions) needs this permission,
 # wherever it is done: the desk and the staff API ask the same question.
@@ -61,6 +64,21 @@ def ticket_thread(*, ticket: Ticket) -> list[Message]:
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("created_at", "pk")
+    )
+
+
+def closure_proposal_stands(*, ticket: Ticket, thread: list[Message]) -> bool:
+    """Whether support's proposal to close unresolved still waits for the customer's agreement.
+
+    ``thread`` is the ticket's conversation as read for the page; no query. A proposal the
+    conversation went past is stale even where it was stored before messages withdrew it.
+    """
+    proposed_at = ticket.closure_proposed_at
+    if proposed_at is None or ticket.status == Status.CLOSED:
+        return False
+    return not any(
+        message.kind in CONVERSATION_KINDS and message.created_at > proposed_at
+        for message in thread
     )
 
 

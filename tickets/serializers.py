@@ -179,7 +179,12 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
     phone = serializers.CharField(
-        max_length=40, required=False, default="", allow_blank=True, help_text="Required for phone."
+        max_length=40,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required for channel phone, and for setup and restore requests served by Setup "
+        "or Restore Support, whose session is arranged by a call (400 naming phone without it).",
     )
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES,

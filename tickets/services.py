@@ -17,17 +17,21 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Greatest
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from entitlements import lifecycle
+from entitlements import arrangements, lifecycle
+from entitlements import selectors as entitlement_selectors
 from entitlements import services as entitlement_services
 from entitlements.models import Category, Channel, Product
 from partners import selectors as partner_selectors
@@ -37,7 +41,7 @@ from surveys import services as survey_services
 from teams import selectors as team_selectors
 from teams import services as team_services
 from tickets import attachments as attachment_checks
-from tickets import links
+from tickets import links, selectors
 from tickets.models import (
     Attachment,
     EngineerProfile,
@@ -60,6 +64,10 @@ LAST_ATTEMPT_GRACE = timedelta(days=1)
 OPEN_STATES = (Status.NEW, Status.OPEN, Status.WAITING)
 # Partners' pre- and post-sales requests are answered online within a business day.
 PARTNER_FIRST_RESPONSE_DAYS = 1
+# The entitlement decision's answer to a pre- or post-sales request: a partner-level service.
+PARTNER_ONLY_REFUSAL = "partner-only"
+CLOSURE_PROPOSED = "closure proposed"
+CLOSURE_WITHDRAWN = "closure proposal withdrawn"
 
 
 # --- Numbers ----------------------------------------------------------------------------------
@@ -223,16 +231,20 @@ def _clean_text(value: str, *, field: str, limit: int) -> str:
 # --- Assignment -------------------------------------------------------------------------------
 
 
-def assignee_choose(*, ticket: Ticket):
-    """An engineer of the ticket's team skilled in its product, the least loaded first."""
+def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
+    """Choose an engineer skilled in the ticket's product, the least loaded first: one of the
+    ticket's team, or of another team when no engineer of the ticket's team knows the product.
+
+    The other team helps with a skill the team lacks, not with a team whose skilled engineers
+    take no new requests at the moment: then the request waits for the team. One query either
+    way; the profile comes with its user and team.
+    """
+    skilled = EngineerProfile.objects.filter(
+        products=ticket.product, user__is_active=True, user__is_staff=True
+    )
     profile = (
-        EngineerProfile.objects.filter(
-            team=ticket.team,
-            products=ticket.product,
-            takes_new_tickets=True,
-            user__is_active=True,
-            user__is_staff=True,
-        )
+        skilled.filter(takes_new_tickets=True)
+        .filter(Q(team=ticket.team) | ~Exists(skilled.filter(team=ticket.team)))
         .annotate(
             # Counted over open tickets only, a range of the (assignee, status) index per
             # engineer: a busy engineer's years of closed tickets are not read at every
@@ -246,10 +258,10 @@ def assignee_choose(*, ticket: Ticket):
             )
         )
         .order_by("load", "user_id")
-        .select_related("user")
+        .select_related("user", "team")
         .first()
     )
-    return profile.user if profile else None
+    return profile
 
 
 def _assign(ticket: Ticket, engineer, *, actor, action: str) -> None:
@@ -371,6 +383,20 @@ def ticket_create(
         callback_due = team_services.add_business_time(
             team=team, start=now, duration=timedelta(hours=CALLBACK_HOURS)
         )
+    elif decision.entitlement.kind in entitlement_services.COMPLEMENTARY_KINDS:
+        # A Setup or Restore session is arranged by phone, whichever channel the request used;
+        # the refusal rolls back the credit just taken.
+        if not phone:
+            raise ApplicationError(
+                _("Enter the phone number we should call to arrange the session."),
+                code="phone-required",
+            )
+        callback_due = arrangements.arrangement_due(
+            entitlement=decision.entitlement, team=team, start=now
+        )
+        arrangements.arrangement_call_take_over(
+            entitlement=decision.entitlement, reference=ticket_id
+        )
     ticket = Ticket(
         ticket_id=ticket_id,
         customer=customer,
@@ -415,9 +441,11 @@ def _ticket_created(
 
     The engineer is chosen before the ticket is written, so that the ticket is inserted
     already assigned and both audit entries go in with one INSERT; the history reads as
-    before: created (new), then assigned automatically (new → open).
+    before: created (new), then assigned automatically (new → open), and, when the engineer is
+    of another team, why.
     """
-    engineer = assignee_choose(ticket=ticket)
+    profile = assignee_choose(ticket=ticket)
+    engineer = profile.user if profile else None
     if engineer is not None:
         ticket.assignee = engineer
         ticket.status = Status.OPEN
@@ -445,6 +473,20 @@ def _ticket_created(
                 from_status=Status.NEW,
                 to_status=ticket.status,
                 detail=str(engineer)[:300],
+            )
+        )
+    if profile is not None and profile.team_id != ticket.team_id:
+        events.append(
+            TicketEvent(
+                ticket=ticket,
+                actor=None,
+                action="assigned to the other team",
+                from_status=ticket.status,
+                to_status=ticket.status,
+                detail=(
+                    f"no engineer of the {ticket.team.name} knows {ticket.product.name}; "
+                    f"{engineer} of the {profile.team.name} takes it"
+                )[:300],
             )
         )
     TicketEvent.objects.bulk_create(events)
@@ -495,18 +537,22 @@ def ticket_open_for_partner(
         raise ApplicationError(_("Choose English or German."), code="invalid-language")
     product = entitlement_services.product_get(product)
     now = timezone.now()
-    status = lifecycle.version_status(product=product, version=version, on=now.date())
-    if not version.strip() and status.latest_version:
-        # A project not yet installed (pre-sales) is about the current version.
-        version = status.latest_version
-        status = lifecycle.version_status(product=product, version=version, on=now.date())
-    if not status.known:
-        raise ApplicationError(
-            _("%(product)s has no version %(version)s. The newest is %(latest)s.")
-            % {"product": product.name, "version": version, "latest": status.latest_version},
-            code="unknown-version",
-        )
     team = team_selectors.team_for_user(user=customer)
+    if not version.strip():
+        # A project not yet installed (pre-sales) is about the current version.
+        today = entitlement_selectors.calendar_day(
+            now, entitlement_selectors.calendar_zone(team=team)
+        )
+        latest = lifecycle.version_status(product=product, version=version, on=today)
+        version = latest.latest_version or version
+    # The same decision as a customer's request, so the version lifecycle (unknown or retired
+    # version, in the team calendar) is one rule with one answer on every path. Only its
+    # "partners only" answer does not apply: the partners app has decided this one may ask.
+    decision = entitlement_services.check(
+        customer=customer, product=product, version=version, category=category, at=now, team=team
+    )
+    if not decision.allowed and decision.reason_code != PARTNER_ONLY_REFUSAL:
+        raise entitlement_services.EntitlementRefused(decision)
     ticket = Ticket(
         ticket_id=ticket_id_format(ticket_number_next(), now.year),
         customer=customer,
@@ -562,6 +608,18 @@ def _end_waiting(ticket: Ticket) -> None:
     ticket.next_action_at = None
 
 
+def _closure_proposal_withdraw(ticket: Ticket) -> bool:
+    """The conversation goes on: a proposal to close unresolved no longer stands; say if one did.
+
+    A customer who writes instead of agreeing disagrees, and a new reply of support means they
+    are still at it: agreeing weeks later must not close a conversation that has moved on.
+    """
+    if ticket.closure_proposed_at is None:
+        return False
+    ticket.closure_proposed_at = None
+    return True
+
+
 WAITING_FIELDS = ["contact_attempts", "first_attempt_at", "last_attempt_at", "next_action_at"]
 # What opening, closing and reopening change.
 STATE_FIELDS = [
@@ -606,12 +664,14 @@ def ticket_reply(
     else:
         ticket.status = Status.OPEN
         _end_waiting(ticket)
+    withdrawn = _closure_proposal_withdraw(ticket)
     ticket.last_activity_at = now
     ticket.save(
         update_fields=[
             "assignee",
             "first_responded_at",
             "status",
+            "closure_proposed_at",
             "last_activity_at",
             *WAITING_FIELDS,
         ]
@@ -623,6 +683,14 @@ def ticket_reply(
         before=before,
         detail="asks customer" if awaits_customer else "",
     )
+    if withdrawn:
+        _event(
+            ticket,
+            CLOSURE_WITHDRAWN,
+            actor=engineer,
+            before=ticket.status,
+            detail="support replied",
+        )
     _notify(ticket, "ticket_reply", message=message)
     return message
 
@@ -729,10 +797,19 @@ def ticket_customer_message(
     if ticket.status != Status.NEW:
         ticket.status = Status.OPEN
     _end_waiting(ticket)
+    withdrawn = _closure_proposal_withdraw(ticket)
     ticket.last_activity_at = now
     ticket.save(update_fields=STATE_FIELDS)
     action = "reopened by customer reply" if before == Status.CLOSED else "customer wrote"
     _event(ticket, action, actor=actor or ticket.customer, before=before, detail=via)
+    if withdrawn:
+        _event(
+            ticket,
+            CLOSURE_WITHDRAWN,
+            actor=actor or ticket.customer,
+            before=ticket.status,
+            detail="the customer wrote",
+        )
     return message
 
 
@@ -794,14 +871,46 @@ def ticket_propose_unresolved_closure(*, ticket: Ticket, engineer, explanation: 
     ticket.save(
         update_fields=["closure_proposed_at", "status", "last_activity_at", *WAITING_FIELDS]
     )
-    _event(ticket, "closure proposed", actor=engineer, before=before, detail=explanation[:200])
+    _event(ticket, CLOSURE_PROPOSED, actor=engineer, before=before, detail=explanation[:200])
     _notify(ticket, "ticket_closure_proposed", message=message)
     return ticket
 
 
+def _closure_proposal_was_withdrawn(ticket: Ticket) -> bool:
+    """Whether the latest proposal to close unresolved no longer stands (one query).
+
+    Either it was withdrawn, or it was stored before a message withdrew proposals and the
+    conversation went on after it.
+    """
+    if ticket.closure_proposed_at is not None:
+        return Message.objects.filter(
+            ticket=ticket,
+            kind__in=selectors.CONVERSATION_KINDS,
+            created_at__gt=ticket.closure_proposed_at,
+        ).exists()
+    latest = (
+        TicketEvent.objects.filter(ticket=ticket, action__in=[CLOSURE_PROPOSED, CLOSURE_WITHDRAWN])
+        .order_by("-at", "-pk")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return latest == CLOSURE_WITHDRAWN
+
+
 @transaction.atomic
 def ticket_agree_closure(*, ticket: Ticket, actor=None) -> Ticket:
+    """Close unresolved with the customer's agreement, while support's proposal stands."""
     ticket = _lock(ticket)
+    if ticket.status != Status.CLOSED and _closure_proposal_was_withdrawn(ticket):
+        raise ApplicationError(
+            _(
+                "The proposal to close request %(id)s was withdrawn when the conversation went "
+                "on, so the request stays open. If support still cannot resolve it, they will "
+                "propose closing it again."
+            )
+            % {"id": ticket.ticket_id},
+            code="proposal-withdrawn",
+        )
     if ticket.closure_proposed_at is None or ticket.status == Status.CLOSED:
         raise ApplicationError(
             _("Support has not proposed to close this request."), code="no-proposal"
@@ -868,6 +977,255 @@ def ticket_revoke_links(*, ticket: Ticket, staff, reason: str) -> int:
     count = links.links_revoke(ticket=ticket, reason=reason)
     _event(ticket, "links revoked", actor=staff, before=ticket.status, detail=reason)
     return count
+
+
+# --- Replies by e-mail to closed requests -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailReply:
+    """Where a customer's reply by e-mail went.
+
+    ``message`` is on ``ticket``: the request replied to (reopened or not), or the new request
+    that follows it. When it went nowhere, ``message`` is None and ``refusal`` says why.
+    """
+
+    ticket: Ticket
+    message: Message | None = None
+    reopened: bool = False
+    follow_up: bool = False
+    refusal: str = ""
+
+
+@transaction.atomic
+def ticket_customer_reply_by_email(
+    *, ticket: Ticket, body: str, files: Sequence[UploadedFile] = (), actor=None
+) -> EmailReply:
+    """Add the customer's reply by e-mail to its request; to a closed one by its closing date.
+
+    Within ``TICKET_REOPEN_BY_REPLY_DAYS`` of the closing the reply reopens the request (so does
+    a reply that meets the closing sweep), and the customer is reminded that a new problem needs
+    a new request. A later reply starts a new request that follows the old one, under the
+    entitlement check like any other. When the customer's support no longer allows one, nothing
+    is opened: the customer is told how to send a new request, and ``refusal`` says why.
+    """
+    ticket = _lock(ticket)
+    actor = actor or ticket.customer
+    if ticket.status != Status.CLOSED:
+        message = ticket_customer_message(
+            ticket=ticket, body=body, files=files, via=Message.Via.EMAIL, actor=actor
+        )
+        return EmailReply(ticket=message.ticket, message=message)
+    if ticket.resolution == Resolution.CANCELLED:
+        raise ApplicationError(
+            _("This request was cancelled; please send a new request."), code="cancelled"
+        )
+    now = timezone.now()
+    window_start = now - timedelta(days=settings.TICKET_REOPEN_BY_REPLY_DAYS)
+    if ticket.closed_at is None or ticket.closed_at >= window_start:
+        return _reopen_by_reply(ticket, body=body, files=files, actor=actor, now=now)
+    return _follow_up_by_reply(ticket, body=body, files=files, actor=actor)
+
+
+def _reopen_by_reply(
+    ticket: Ticket, *, body: str, files: Sequence[UploadedFile], actor, now: datetime
+) -> EmailReply:
+    body = _clean_text(body, field=_("your message"), limit=20000)
+    checked = attachment_checks.check_uploads(list(files), already_stored=_stored_bytes(ticket))
+    _reopen(ticket)
+    message = Message.objects.create(
+        ticket=ticket,
+        author=actor,
+        kind=Message.Kind.CUSTOMER,
+        via=Message.Via.EMAIL,
+        body=body,
+        created_at=now,
+    )
+    _store_attachments(message, checked)
+    _end_waiting(ticket)
+    ticket.last_activity_at = now
+    ticket.save(update_fields=STATE_FIELDS)
+    _event(
+        ticket,
+        "reopened by customer reply",
+        actor=actor,
+        before=Status.CLOSED,
+        detail=Message.Via.EMAIL,
+    )
+    _mail_reopened_by_reply(ticket)
+    return EmailReply(ticket=ticket, message=message, reopened=True)
+
+
+def _follow_up_by_reply(
+    ticket: Ticket, *, body: str, files: Sequence[UploadedFile], actor
+) -> EmailReply:
+    # Another late reply (the closed request is locked, so replies come one at a time) joins
+    # the request the first one opened, while that is not closed, instead of opening another.
+    open_follow_up = ticket.followed_by.unclosed().order_by("-created_at", "-pk").first()
+    if open_follow_up is not None:
+        message = ticket_customer_message(
+            ticket=open_follow_up, body=body, files=files, via=Message.Via.EMAIL, actor=actor
+        )
+        return EmailReply(ticket=message.ticket, message=message, follow_up=True)
+    closed_on = _closed_on(ticket)
+    if ticket.category in entitlement_services.PARTNER_CATEGORIES:
+        # Partner help is opened by the partners app, which decides who may ask for it.
+        _mail_follow_up_refused(ticket, decision=None)
+        return EmailReply(
+            ticket=ticket,
+            refusal=_(
+                "No new request opened from a reply to partner request %(id)s, closed on "
+                "%(date)s: partners send a new one from the partner area."
+            )
+            % {"id": ticket.ticket_id, "date": closed_on},
+        )
+    with translation.override(ticket.language):
+        subject = _("Follow-up to %(id)s: %(subject)s") % {
+            "id": ticket.ticket_id,
+            "subject": ticket.subject,
+        }
+    # The same way of answering as before, where the request has what it needs for it.
+    channel = ticket.channel
+    if channel == Channel.PHONE and not ticket.phone:
+        channel = Channel.ONLINE
+    try:
+        created = ticket_create(
+            customer=ticket.customer,
+            product=ticket.product,
+            version=ticket.version,
+            category=ticket.category,
+            subject=subject[:200],
+            description=body,
+            channel=channel,
+            phone=ticket.phone,
+            language=ticket.language,
+            files=files,
+            via=Message.Via.EMAIL,
+        )
+    except entitlement_services.EntitlementRefused as refused:
+        _mail_follow_up_refused(ticket, decision=refused.decision)
+        return EmailReply(
+            ticket=ticket,
+            refusal=_(
+                "No new request opened from a reply to %(id)s, closed on %(date)s: %(reason)s"
+            )
+            % {"id": ticket.ticket_id, "date": closed_on, "reason": refused.message},
+        )
+    follow_up = created.ticket
+    follow_up.follows = ticket
+    follow_up.save(update_fields=["follows"])
+    _event(follow_up, "follows", actor=actor, before=follow_up.status, detail=ticket.ticket_id)
+    _event(ticket, "followed by", actor=actor, before=ticket.status, detail=follow_up.ticket_id)
+    return EmailReply(ticket=follow_up, message=created.message, follow_up=True)
+
+
+def _closed_on(ticket: Ticket) -> str:
+    """The closing date in the ticket's team calendar, written the way of the active language."""
+    closed_at = timezone.localtime(ticket.closed_at, ZoneInfo(ticket.team.time_zone))
+    return formats.date_format(closed_at.date(), "DATE_FORMAT")
+
+
+def _mail_reopened_by_reply(ticket: Ticket) -> None:
+    """Confirm the reopening, with the reopen page's reminder that a new problem needs a new
+    request (a reply reopens without the page that says so)."""
+    if not _may_receive_mail(ticket):
+        return
+    token = links.link_issue(ticket=ticket)
+    (reply_token,) = _reply_tokens_issue(tickets=[ticket])
+    with translation.override(ticket.language):
+        names = {"id": ticket.ticket_id, "subject": ticket.subject}
+        body = "\n\n".join(
+            [
+                _("Hello %(name)s,") % {"name": ticket.customer.get_short_name()},
+                _("your e-mail reopened your request %(id)s (%(subject)s); support answers it.")
+                % names,
+                _(
+                    "Reopen it only if the same problem is back. A new problem needs a new "
+                    "request, so that the right engineer and your current support take care of it."
+                ),
+                _("If your e-mail is about a new problem, please send a new request: %(url)s")
+                % {"url": f"{settings.SITE_URL}{reverse('tickets:new')}"},
+                "\n".join(
+                    [
+                        _("Your request online (a private link, please do not forward it):"),
+                        links.link_url(token),
+                    ]
+                ),
+                _("You can also answer this e-mail; your reply is added to the request."),
+                _("Request %(id)s · NovaDesk support") % names,
+            ]
+        )
+        outbox.email_enqueue(
+            to=ticket.customer.email,
+            subject=_("[%(id)s] Your request is open again: %(subject)s") % names,
+            body_text=f"{body}\n",
+            tag="ticket_reopened_by_reply",
+            language=ticket.language,
+            reply_to=reply_address(ticket, reply_token),
+        )
+
+
+def _mail_follow_up_refused(ticket: Ticket, *, decision) -> None:
+    """Tell the customer that their late reply opened nothing, why, and how to ask anew.
+
+    The mail has no reply address: answering it would only arrive at the closed request again.
+    """
+    if not _may_receive_mail(ticket):
+        return
+    partner = ticket.category in entitlement_services.PARTNER_CATEGORIES
+    with translation.override(ticket.language):
+        names = {"id": ticket.ticket_id, "subject": ticket.subject, "date": _closed_on(ticket)}
+        paragraphs = [
+            _("Hello %(name)s,") % {"name": ticket.customer.get_short_name()},
+            _(
+                "your request %(id)s (%(subject)s) was closed on %(date)s, so your e-mail was "
+                "not added to it, and no new request could be opened from it."
+            )
+            % names,
+        ]
+        if partner:
+            paragraphs.append(
+                _("Please send a new request from the partner area: %(url)s")
+                % {"url": f"{settings.SITE_URL}{reverse('partners:area')}"}
+            )
+        else:
+            # Decided again in the customer's language: the reason is for them to read.
+            decision = entitlement_services.check(
+                customer=ticket.customer,
+                product=ticket.product,
+                version=ticket.version,
+                category=ticket.category,
+                channel=decision.channel,
+            )
+            paragraphs.append(decision.reason)
+            paragraphs.append(
+                _("Please send a new request: %(url)s")
+                % {"url": f"{settings.SITE_URL}{reverse('tickets:new')}"}
+            )
+            offerings = selectors.offerings_by_code(codes=decision.purchase_options)
+            if offerings:
+                buy = reverse("entitlements:buy")
+                query = urlencode({"product": ticket.product.code, "category": ticket.category})
+                paragraphs.append(
+                    "\n".join(
+                        [
+                            _("Support that covers it:"),
+                            *(
+                                f"- {offering.name}: {settings.SITE_URL}{buy}?{query}"
+                                f"#offering-{offering.code}"
+                                for offering in offerings
+                            ),
+                        ]
+                    )
+                )
+        paragraphs.append(_("Request %(id)s · NovaDesk support") % names)
+        outbox.email_enqueue(
+            to=ticket.customer.email,
+            subject=_("[%(id)s] Your e-mail was not added: please send a new request") % names,
+            body_text="\n\n".join(paragraphs) + "\n",
+            tag="ticket_follow_up_refused",
+            language=ticket.language,
+        )
 
 
 # --- The sweep --------------------------------------------------------------------------------

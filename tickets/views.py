@@ -396,12 +396,13 @@ def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
             return HttpResponseBadRequest(_("Unknown action."))
 
     is_closed = ticket.status == Status.CLOSED
+    thread = selectors.ticket_thread(ticket=ticket)
     response = render(
         request,
         "tickets/detail.html",
         {
             "ticket": ticket,
-            "thread": selectors.ticket_thread(ticket=ticket),
+            "thread": thread,
             "support": (
                 _("ValueCREATE! partner help")
                 if ticket.partner_organisation_id
@@ -414,7 +415,7 @@ def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
             # A refused comment stays on the page with its error, so nothing typed is lost.
             "can_comment": not is_closed or bool(comment_form.is_bound and comment_form.errors),
             "can_close": ticket.status in OPEN_STATES,
-            "can_agree": ticket.closure_proposed_at is not None and not is_closed,
+            "can_agree": selectors.closure_proposal_stands(ticket=ticket, thread=thread),
             "can_reopen": is_closed and ticket.resolution != Resolution.CANCELLED,
             "cancelled": is_closed and ticket.resolution == Resolution.CANCELLED,
         },

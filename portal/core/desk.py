@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from entitlements.models import SupportKind
+from entitlements import arrangements
+from entitlements.models import ArrangementCall, SupportKind
 from portal.core.charts import line_chart
 from portal.core.errors import ApplicationError
 from teams.models import Team
@@ -176,11 +177,78 @@ def _log_call(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_queue_url(team_code))
 
 
+def _log_arrangement_call(request: HttpRequest) -> HttpResponse:
+    """Record a call that arranges a Setup or Restore session (no request exists yet)."""
+    _require(request, "tickets.change_ticket")
+    team_code = request.POST.get("team", "")
+    outcome = request.POST.get("outcome")
+    if outcome not in ("reached", "not-reached"):
+        messages.error(request, _("Choose whether the customer was reached."))
+        return HttpResponseRedirect(_queue_url(team_code))
+    call = get_object_or_404(
+        ArrangementCall.objects.select_related("team", "customer"), pk=request.POST.get("task")
+    )
+    team_code = call.team.code
+    reached = outcome == "reached"
+    try:
+        arrangements.arrangement_call_log(
+            call=call,
+            engineer=request.user,
+            reached=reached,
+            note=request.POST.get("note", "")[:2000],
+        )
+    except ApplicationError:
+        # Someone else recorded it first, or the purchase was revoked: never record it twice.
+        messages.warning(
+            request,
+            _("The call to %(customer)s is no longer due.") % {"customer": call.customer},
+        )
+        return HttpResponseRedirect(_queue_url(team_code))
+    if reached:
+        text = _("%(customer)s: call done, the session is arranged.")
+    else:
+        text = _("%(customer)s: not reached; the call stays in the queue.")
+    messages.success(request, text % {"customer": call.customer})
+    return HttpResponseRedirect(_queue_url(team_code))
+
+
+def _arrangement_rows(team: Team, now: datetime) -> list[dict]:
+    """The team's calls to arrange a Setup or Restore session, the earliest due first."""
+    team_zone = ZoneInfo(team.time_zone)
+    calls = (
+        ArrangementCall.objects.due()
+        .filter(team=team)
+        .select_related("customer", "entitlement__product")
+    )
+    return [
+        {
+            "task": call,
+            "phone": str(call.customer.phone or ""),
+            "local": customer_local_time(
+                country=str(call.customer.country or ""), team=team, now=now
+            ),
+            "due_local": call.due_at.astimezone(team_zone),
+            "last_attempt_local": call.last_attempt_at.astimezone(team_zone)
+            if call.last_attempt_at
+            else None,
+            "overdue": call.due_at < now,
+            "url": reverse("admin:entitlements_entitlement_change", args=[call.entitlement_id]),
+        }
+        for call in calls
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 def callbacks(request: HttpRequest) -> HttpResponse:
-    """Due call-backs of one team, the most urgent first, with buttons to log the call."""
+    """Due call-backs of one team, the most urgent first, with buttons to log the call.
+
+    Below the requests' call-backs: the calls that arrange Setup and Restore sessions bought
+    before any request was sent.
+    """
     _require(request, "tickets.view_ticket")
     if request.method == "POST":
+        if "task" in request.POST:
+            return _log_arrangement_call(request)
         return _log_call(request)
 
     now = timezone.now()
@@ -196,11 +264,22 @@ def callbacks(request: HttpRequest) -> HttpResponse:
             )
         ).order_by("code")
     )
+    # Counted apart from the tickets: two counts over two joins in one query would multiply.
+    arrangement_counts = dict(
+        ArrangementCall.objects.due()
+        .order_by()
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values_list("team_id", "n")
+    )
+    for each in teams:
+        each.due_count += arrangement_counts.get(each.pk, 0)
     by_code = {team.code: team for team in teams}
     code = request.GET.get("team") or _viewer_team_code(request)
     team = by_code.get(code) or (teams[0] if teams else None)
-    rows = []
+    rows, task_rows = [], []
     if team is not None:
+        task_rows = _arrangement_rows(team, now)
         tickets = (
             Ticket.objects.filter(CALLBACK_DUE, team=team)
             .select_related("customer", "assignee")
@@ -230,6 +309,7 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         "teams": teams,
         "team": team,
         "rows": rows,
+        "task_rows": task_rows,
         "now": now,
         "can_log_calls": request.user.has_perm("tickets.change_ticket"),
     }

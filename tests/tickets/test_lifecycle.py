@@ -98,7 +98,9 @@ class TestCreate:
 
         with pytest.raises(ApplicationError, match="Never add a password"):
             create(customer, category="setup", remote_id="123 456 789 pw:secret")
-        ticket = create(customer, category="setup", remote_id="123 456 789")
+        ticket = create(
+            customer, category="setup", remote_id="123 456 789", phone="+1 805 555 0100"
+        )
 
         assert ticket.remote_id == "123456789"
 

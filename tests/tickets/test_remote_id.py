@@ -108,7 +108,7 @@ def setup_request(**overrides) -> dict:
         "version": "21.2",
         "category": "setup",
         "channel": "online",
-        "phone": "",
+        "phone": "+1 805 555 0100",
         "subject": "Please set up the nightly job",
         "description": "I am at the server from 10 am.",
         "remote_id": "",
