@@ -38,8 +38,8 @@ ACCOUNTS = [
     (
         "premium@example.com",
         "Paula Premium",
-        "customer with Premium Support for Professional",
-        {"country": "US", "language": "en"},
+        "customer with Premium and Restore Support for Professional",
+        {"country": "US", "language": "en", "phone": "+18055550100"},
     ),
     (
         "kunde@example.com",
@@ -76,8 +76,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         added = entitlement_services.catalogue_load()
         users = {email: self._account(email, name, extra) for email, name, _role, extra in ACCOUNTS}
-        self._premium_plan(users["premium@example.com"], source="CB-100001")
-        self._premium_plan(users["kunde@example.com"], source="CB-100004")
+        self._plan(users["premium@example.com"], SupportKind.PREMIUM, source="CB-100001")
+        self._plan(users["kunde@example.com"], SupportKind.PREMIUM, source="CB-100004")
+        # Bought yesterday: its call to arrange the session waits in the call-back queue.
+        self._plan(
+            users["premium@example.com"], SupportKind.RESTORE, source="CB-100005", days_ago=1
+        )
         self._registrations(users["premium@example.com"])
         engineers = [u for u in users.values() if u.is_staff and not u.is_superuser]
         self._engineer_roles(engineers)
@@ -118,18 +122,15 @@ class Command(BaseCommand):
         )
         return user
 
-    def _premium_plan(self, customer, *, source: str) -> None:
+    def _plan(self, customer, kind: str, *, source: str, days_ago: int = 60) -> None:
         product = Product.objects.get(code="professional")
-        if Entitlement.objects.filter(
-            customer=customer, product=product, kind=SupportKind.PREMIUM
-        ).exists():
+        if Entitlement.objects.filter(customer=customer, product=product, kind=kind).exists():
             return
-        starts = timezone.now() - timedelta(days=60)
         entitlement_services.entitlement_grant(
             customer=customer,
             product=product,
-            offering=Offering.objects.get(kind=SupportKind.PREMIUM),
-            starts_at=starts,
+            offering=Offering.objects.get(kind=kind),
+            starts_at=timezone.now() - timedelta(days=days_ago),
             source=source,
         )
 
