@@ -47,13 +47,13 @@ test: install messages lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Realistic volume on PostgreSQL (benchmarks/README.md): `make seed-scale` builds 100,000
-# tickets in SCALE_DATABASE_URL, `make bench` measures the budgets of DESIGN.md §10 against it.
+# tickets in SCALE_DATABASE_URL, `make bench` measures the budgets of docs/performance.md against it.
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/novadesk_scale
 SCALE_TICKETS ?= 100000
 SEED_ARGS ?=
 BENCH_ARGS ?=
 
-# `make bench-telemetry` measures usage-report ingestion (DESIGN.md §10) in a database of its
+# `make bench-telemetry` measures usage-report ingestion (docs/performance.md) in a database of its
 # own, TELEMETRY_BENCH_DATABASE_URL, whose telemetry tables it empties; BENCH_TELEMETRY_ARGS
 # passes options to benchmarks/telemetry.py (e.g. "--duration 30 --batches 6000").
 TELEMETRY_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/novadesk_telemetry_bench
