@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The performance budgets of docs/performance.md, measured: gunicorn + PostgreSQL + wrk on one machine.
+"""The budgets of docs/performance.md, measured: gunicorn + PostgreSQL + wrk on one machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/novadesk_scale python benchmarks/run.py
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Usage-report ingestion (docs/performance.md), measured: gunicorn + PostgreSQL + wrk on one machine.
+"""Usage-report ingestion (docs/performance.md): gunicorn + PostgreSQL + wrk on one machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/novadesk_telemetry_bench \\
         python benchmarks/telemetry.py
