@@ -43,8 +43,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The help-centre search has a PostgreSQL and an SQLite implementation: its tests run on both.
+SEARCH_TESTS = tests/knowledge/test_search.py
 test: install messages lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test-search.sqlite3 $(BIN)/python -m pytest -q $(SEARCH_TESTS)
 
 # Realistic volume on PostgreSQL (benchmarks/README.md): `make seed-scale` builds 100,000
 # tickets in SCALE_DATABASE_URL, `make bench` measures the budgets of docs/performance.md against it.
@@ -59,7 +62,13 @@ BENCH_ARGS ?=
 TELEMETRY_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/novadesk_telemetry_bench
 BENCH_TELEMETRY_ARGS ?=
 
-.PHONY: seed-scale bench bench-telemetry
+# `make bench-help` measures the help centre (search page, search API, suggestions) with 5,000
+# generated articles in HELP_BENCH_DATABASE_URL; not part of `make bench`, whose database holds
+# tickets. BENCH_HELP_ARGS passes options to benchmarks/help_centre.py (e.g. "--articles 20000").
+HELP_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/novadesk_hd_bench
+BENCH_HELP_ARGS ?=
+
+.PHONY: seed-scale bench bench-telemetry bench-help
 
 seed-scale: install messages
 	$(BIN)/python benchmarks/create_database.py $(SCALE_DATABASE_URL)
@@ -74,6 +83,11 @@ bench-telemetry: install messages
 	$(BIN)/python benchmarks/create_database.py $(TELEMETRY_BENCH_DATABASE_URL)
 	DATABASE_URL=$(TELEMETRY_BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
 	DATABASE_URL=$(TELEMETRY_BENCH_DATABASE_URL) $(BIN)/python benchmarks/telemetry.py $(BENCH_TELEMETRY_ARGS)
+
+bench-help: install messages
+	$(BIN)/python benchmarks/create_database.py $(HELP_BENCH_DATABASE_URL)
+	DATABASE_URL=$(HELP_BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(HELP_BENCH_DATABASE_URL) $(BIN)/python benchmarks/help_centre.py $(BENCH_HELP_ARGS)
 
 clean:
 	rm -rf var/celery-broker var/cache var/test-novadesk.sqlite3 test-artifacts

@@ -4,7 +4,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from entitlements import services
+from entitlements import releases, services
 from entitlements.models import (
     Entitlement,
     EntitlementEvent,
@@ -38,6 +38,26 @@ class ReleaseAdmin(admin.ModelAdmin):
     list_filter = ("product",)
     search_fields = ("version", "product__name")
     date_hierarchy = "released_on"
+    actions = ["announce"]
+
+    @admin.action(
+        description=_("Announce by e-mail to customers with a licence"), permissions=["change"]
+    )
+    def announce(self, request, queryset):
+        announced = 0
+        for release in queryset.select_related("product"):
+            try:
+                releases.release_publish(release=release, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"{release}: {exc.message}", messages.WARNING)
+                continue
+            announced += 1
+        if announced:
+            self.message_user(
+                request,
+                _("The announcement e-mails are being written; each customer gets one."),
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Offering)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from entitlements import views
+from entitlements import unsubscribe, views
 
 app_name = "entitlements"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/remove/", views.cart_remove, name="cart_remove"),
     path("checkout/", views.checkout, name="checkout"),
+    path(
+        "release-emails/unsubscribe/<str:token>/",
+        unsubscribe.release_unsubscribe,
+        name="release_unsubscribe",
+    ),
 ]

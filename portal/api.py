@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("entitlements.apis")),
     path("", include("tickets.apis")),
     path("", include("telemetry.apis")),
+    path("", include("knowledge.apis")),
 ]

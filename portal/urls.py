@@ -27,6 +27,9 @@ urlpatterns = [
     path("partners/onsite/", include("onsite.urls")),
     path("beta/", include("betas.urls")),
     path("customer-experience/", include("telemetry.urls")),
+    path("help/", include("knowledge.urls")),
+    path("contact/", include("portal.contact.urls")),
+    path("", include("knowledge.site_urls")),
     # Only the configured provider's inbound webhook: anymail's other URLs answer 404.
     path(
         "anymail/",

@@ -147,6 +147,15 @@ class Ticket(models.Model):
         verbose_name=_("follows"),
         help_text=_("The closed request this one continues."),
     )
+    solved_by = models.ForeignKey(
+        "knowledge.Article",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="solved_tickets",
+        verbose_name=_("solved by article"),
+        help_text=_("The help-centre article that answered this request."),
+    )
 
     objects = TicketQuerySet.as_manager()
 

@@ -21,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 from entitlements import services as entitlement_services
 from entitlements.models import SupportKind
 from entitlements.services import Decision, EntitlementRefused
+from knowledge import suggestions as knowledge_suggestions
 from portal.core.errors import ApplicationError
 from portal.core.transactions import atomic_writes
 from tickets import display, links, selectors, services
@@ -261,6 +262,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     decision: Decision | None = None
     resumed = False
     status = 200
+    # The key of this request draft: the articles suggested while it is written are counted on it.
+    compose = request.POST.get("compose", "") if request.method == "POST" else ""
+    if not knowledge_suggestions.compose_key_valid(compose):
+        compose = knowledge_suggestions.compose_key_new()
 
     if request.method == "POST":
         form = TicketForm(request.POST, request.FILES, product_choices=choices)
@@ -295,6 +300,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(TICKET_ERROR_FIELDS.get(error.code), error.message)
             else:
                 request.session.pop(DRAFT_SESSION_KEY, None)
+                knowledge_suggestions.suggestions_submit(compose=compose)
                 messages.success(
                     request,
                     _(
@@ -322,6 +328,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             "decision": _decision_view(request, decision) if decision else None,
             "resumed": resumed,
             "has_files": bool(request.FILES),
+            "compose": compose,
         },
         status=status,
     )

@@ -50,6 +50,10 @@ _ENGINEER = [
     # OnSite Protect bookings and beta enrolments, read only.
     "onsite.view_booking",
     "betas.view_enrolment",
+    # The knowledge base: engineers write and edit articles; publishing is the lead's.
+    "knowledge.view_*",
+    "knowledge.add_article",
+    "knowledge.change_article",
 ]
 
 _PARTNER_MANAGE = [
@@ -92,6 +96,7 @@ ROLES: dict[str, list[str]] = {
         # the survey list that leads to it; no invitations, nothing to change.
         "surveys.view_survey",
         "surveys.view_response",
+        "knowledge.publish_article",
     ],
     SALES: [
         "entitlements.view_order",

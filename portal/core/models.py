@@ -58,6 +58,8 @@ class OutboundEmail(models.Model):
     # Small generated files only (a calendar entry, say): [{filename, content_type, content}],
     # the content base64-encoded. Customers' uploads never travel through here.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Extra message headers, e.g. List-Unsubscribe for announcements.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     # Sent mail carries live links (private links, survey, reset and invitation links): after
     # the retention its bodies, reply address and attachment content are removed, and this
     # says when.

@@ -64,6 +64,7 @@ def email_enqueue(
     reply_to: str = "",
     attachments: Sequence[EmailAttachment] | None = None,
     send_after: datetime | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundEmail:
     """Store an e-mail in the outbox; it is handed to a worker once the transaction commits.
 
@@ -82,6 +83,7 @@ def email_enqueue(
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         reply_to=reply_to,
         attachments=_stored_attachments(attachments),
+        headers=headers or {},
         next_attempt_at=send_after or timezone.now(),
     )
     if _due_now(send_after):
@@ -106,6 +108,7 @@ def email_enqueue_template(
     reply_to: str = "",
     attachments: Sequence[EmailAttachment] | None = None,
     send_after: datetime | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundEmail:
     """Render ``emails/<template>`` (subject, text, optional HTML) in ``language``; enqueue."""
     rendered = email_render(template=template, context=context, language=language)
@@ -116,6 +119,7 @@ def email_enqueue_template(
         reply_to=reply_to,
         attachments=attachments,
         send_after=send_after,
+        headers=headers,
         **rendered,
     )
 
@@ -132,6 +136,7 @@ def email_enqueue_many(*, emails: list[dict]) -> list[OutboundEmail]:
             language=mail.get("language") or settings.LANGUAGE_CODE,
             from_email=mail.get("from_email") or settings.DEFAULT_FROM_EMAIL,
             reply_to=mail.get("reply_to", ""),
+            headers=mail.get("headers") or {},
             next_attempt_at=mail.get("send_after") or timezone.now(),
         )
         for mail in emails
@@ -193,7 +198,7 @@ def email_deliver(*, email_id: int) -> int | None:
         from_email=row.from_email,
         to=[row.to],
         reply_to=[row.reply_to] if row.reply_to else None,
-        headers={"Message-ID": row.message_id},
+        headers={**row.headers, "Message-ID": row.message_id},
     )
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")

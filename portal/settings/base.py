@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "partners",
     "onsite",
     "betas",
+    "knowledge",
+    "django.contrib.sitemaps",
+    "django.contrib.postgres",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +189,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="NovaDesk Support <support@novadesk.test>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the contact form's licensing and sales questions go.
+SALES_EMAIL = env.str("SALES_EMAIL", default="sales@novadesk.test")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 ANYMAIL = {
@@ -239,6 +244,14 @@ TICKET_RATE_LINK = env.str("TICKET_RATE_LINK", default="120/h")
 # Where the client address for per-address limits comes from; behind a proxy that sets it,
 # e.g. HTTP_X_REAL_IP.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+# --- Help centre and contact route ----------------------------------------------------------
+# "Was this helpful?" answers per address; suggestions while typing a request, per customer.
+KNOWLEDGE_RATE_FEEDBACK = env.str("KNOWLEDGE_RATE_FEEDBACK", default="30/h")
+KNOWLEDGE_RATE_SUGGEST = env.str("KNOWLEDGE_RATE_SUGGEST", default="120/m")
+# The sales contact form per address, and verification mails sent again per address and account.
+CONTACT_RATE_SUBMIT = env.str("CONTACT_RATE_SUBMIT", default="5/h")
+VERIFICATION_RESEND_RATE = env.str("VERIFICATION_RESEND_RATE", default="3/h")
 
 # --- Surveys --------------------------------------------------------------------------------
 SURVEY_INVITATION_DAYS = int_from_env("SURVEY_INVITATION_DAYS", 30)
@@ -379,7 +392,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Support requests, entitlements and usage reports of NovaDesk.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "TicketCategoryEnum": "entitlements.models.Category",
+        "ArticleCategoryEnum": "knowledge.models.ArticleCategory",
+    },
 }
 
 # --- Security headers -----------------------------------------------------------------------

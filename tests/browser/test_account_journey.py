@@ -23,7 +23,8 @@ def test_sign_up_verify_sign_in_and_switch_to_german(page, live_server, screensh
     page.get_by_label("Password (again):").fill(PASSWORD)
     screenshot(page, "1-sign-up")
     page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    expect(page.get_by_role("heading", name="Verify your e-mail address")).to_be_visible()
+    expect(page.get_by_role("button", name="Send the link again")).to_be_visible()
 
     mail = OutboundEmail.objects.get(to=email)
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.body_text).group(0)

@@ -24,6 +24,7 @@ SOURCES = [
     "partners",
     "onsite",
     "betas",
+    "knowledge",
     "templates",
 ]
 

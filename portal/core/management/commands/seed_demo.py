@@ -14,6 +14,7 @@ from django.utils import timezone
 from betas import demo as betas_demo
 from entitlements import services as entitlement_services
 from entitlements.models import Entitlement, Offering, Product, SupportKind
+from knowledge import demo as knowledge_demo
 from onsite import demo as onsite_demo
 from telemetry import demo as telemetry_demo
 from tickets import demo as tickets_demo
@@ -101,12 +102,14 @@ class Command(BaseCommand):
             },
         )
         reports = telemetry_demo.seed()
+        articles = knowledge_demo.seed()
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({added} catalogue rows added)."))
         if requests:
             self.stdout.write(f"{requests} support requests of the last three weeks opened.")
         if reports:
             self.stdout.write(f"{reports} usage reports of the last 30 days stored and rolled up.")
+        self.stdout.write(f"{articles} help-centre articles at {settings.SITE_URL}/help/.")
         self.stdout.write(f"Sign in at {settings.SITE_URL}/ with password '{DEMO_PASSWORD}':")
         for email, _name, role, _extra in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role}")

@@ -1,0 +1,151 @@
+"""Authoring in the desk: articles with a rendered preview, state changes as actions."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from knowledge import services
+from knowledge.models import Article, ArticleFeedback, ArticleState, SearchMiss
+from knowledge.rendering import markdown_render
+from portal.core.errors import ApplicationError
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("past", _("Past review date"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "past":
+            return queryset.filter(review_by__lt=timezone.localdate()).exclude(
+                state=ArticleState.ARCHIVED
+            )
+        return queryset
+
+
+class ArticleFeedbackInline(admin.TabularInline):
+    model = ArticleFeedback
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "helpful", "comment")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "language",
+        "category",
+        "state",
+        "review_by",
+        "views",
+        "helpful_yes",
+        "helpful_no",
+    )
+    list_filter = ("state", "language", "category", ReviewDueFilter, "products")
+    search_fields = ("title", "slug", "tags")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("products",)
+    autocomplete_fields = ("translation_of",)
+    readonly_fields = ("state", "author", "published_by", "published_at", "views", "preview")
+    fields = (
+        "title",
+        "slug",
+        "language",
+        "translation_of",
+        "category",
+        "summary",
+        "body",
+        "preview",
+        "tags",
+        "products",
+        "min_version",
+        "max_version",
+        "review_by",
+        "state",
+        "author",
+        "published_by",
+        "published_at",
+        "views",
+    )
+    inlines = [ArticleFeedbackInline]
+    actions = ["submit_for_review", "publish", "archive"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                yes=Count("feedback", filter=Q(feedback__helpful=True)),
+                no=Count("feedback", filter=Q(feedback__helpful=False)),
+            )
+        )
+
+    @admin.display(description=_("helpful"), ordering="yes")
+    def helpful_yes(self, obj: Article) -> int:
+        return obj.yes
+
+    @admin.display(description=_("not helpful"), ordering="no")
+    def helpful_no(self, obj: Article) -> int:
+        return obj.no
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Article) -> str:
+        if not obj.pk:
+            return _("Save the article to see a preview.")
+        html = mark_safe(markdown_render(obj.body))  # noqa: S308 - sanitised by nh3
+        return format_html('<div class="article-preview">{}</div>', html)
+
+    def save_model(self, request, obj: Article, form, change) -> None:
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    def _each(self, request, queryset, service, done) -> None:
+        changed = 0
+        for article in queryset:
+            try:
+                service(article=article, by=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"{article}: {exc.message}", messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            self.message_user(request, done % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Submit for review"))
+    def submit_for_review(self, request, queryset) -> None:
+        self._each(request, queryset, services.article_submit_for_review, _("%(count)d submitted."))
+
+    @admin.action(description=_("Publish"))
+    def publish(self, request, queryset) -> None:
+        self._each(request, queryset, services.article_publish, _("%(count)d published."))
+
+    @admin.action(description=_("Archive"))
+    def archive(self, request, queryset) -> None:
+        self._each(request, queryset, services.article_archive, _("%(count)d archived."))
+
+
+@admin.register(SearchMiss)
+class SearchMissAdmin(admin.ModelAdmin):
+    list_display = ("query", "language", "product", "day", "count")
+    list_filter = ("language", "product", "day")
+    search_fields = ("query",)
+    readonly_fields = ("query", "language", "product", "day", "count")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+from knowledge import admin_pages  # noqa: E402,F401  registers the product-content admins

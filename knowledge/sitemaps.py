@@ -1,0 +1,70 @@
+"""The sitemap of the help centre: every published article, release and product page."""
+
+from __future__ import annotations
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from entitlements.models import Product, Release
+from knowledge import content
+from knowledge.models import Article
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        return Article.objects.published().order_by("pk")
+
+    def location(self, item: Article) -> str:
+        return reverse("knowledge:article", args=[item.slug])
+
+    def lastmod(self, item: Article):
+        return item.updated_at
+
+
+class ReleaseSitemap(Sitemap):
+    """Final releases only: beta releases are for the beta group and never indexed."""
+
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        return content.published_release_notes()
+
+    def location(self, item: Release) -> str:
+        return reverse("knowledge:release", args=[item.product.code, item.version])
+
+    def lastmod(self, item: Release):
+        return item.released_on
+
+
+class ProductPageSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.7
+
+    def items(self):
+        return content.active_products().order_by("pk")
+
+    def location(self, item: Product) -> str:
+        return reverse("knowledge:product", args=[item.code])
+
+
+class HelpPageSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self) -> list[str]:
+        return ["knowledge:releases", "knowledge:training"]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "releases": ReleaseSitemap,
+    "products": ProductPageSitemap,
+    "help-pages": HelpPageSitemap,
+}

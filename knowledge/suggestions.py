@@ -1,0 +1,320 @@
+"""Articles suggested while a customer writes a new request, and how often they answer it.
+
+The new-request form carries a random ``compose`` key. Every article the form suggests is a
+``Suggestion`` row of that key; opening it (``/help/<slug>/?from=<key>``) and sending the request
+are stamped on the same rows, which is what :func:`deflection_report` counts.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_ratelimit.core import is_ratelimited
+
+from entitlements.models import Product
+from knowledge import selectors
+from knowledge.models import Article, Suggestion
+
+SUGGESTION_LIMIT = 5
+# What of the description counts: its start says what the request is about.
+DESCRIPTION_CHARS = 300
+# article_search reads at most this much of a query.
+QUERY_CHARS = 200
+# A suggestion opened this long ago without a request since counts as a deflection; a draft
+# still being written does not.
+DEFLECTION_AFTER = timedelta(hours=1)
+
+_COMPOSE_KEY = re.compile(r"[A-Za-z0-9_-]{16,32}")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+# --- Keys -------------------------------------------------------------------------------------
+
+
+def compose_key_new() -> str:
+    """Return a fresh key for one request draft."""
+    return secrets.token_urlsafe(16)
+
+
+def compose_key_valid(key: object) -> bool:
+    return isinstance(key, str) and _COMPOSE_KEY.fullmatch(key) is not None
+
+
+# --- Selectors --------------------------------------------------------------------------------
+
+
+def registered_product_ids(*, user) -> list[int]:
+    """The ids of the products ``user`` registered (none for a visitor who is not signed in)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return sorted(set(user.registrations.values_list("product_id", flat=True)))
+
+
+def suggestion_query(text: str) -> str:
+    """Turn typed text into a search where any of its words may match (best matches first).
+
+    Each distinct word once, joined with "or": PostgreSQL's ``websearch_to_tsquery`` would
+    otherwise require every word, and SQLite's search tries all words first, then any of them.
+    Punctuation is dropped, so nothing in the text acts as a search operator.
+    """
+    words: list[str] = []
+    seen: set[str] = set()
+    length = 0
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 2 or word == "or" or word in seen:
+            continue
+        added = len(word) + (4 if words else 0)
+        if length + added > QUERY_CHARS:
+            break
+        seen.add(word)
+        words.append(word)
+        length += added
+    return " or ".join(words)
+
+
+def article_suggestions(
+    *,
+    text: str,
+    language: str,
+    product: str | None = None,
+    version: str = "",
+    prefer_products: Iterable[int] = (),
+    limit: int = SUGGESTION_LIMIT,
+) -> list[selectors.SearchHit]:
+    """The best published articles for ``text``, in ``language`` or else in any language."""
+    query = suggestion_query(text)
+    if not query:
+        return []
+    options = {
+        "query": query,
+        "product": product or None,
+        "version": version,
+        "limit": limit,
+        "prefer_products": list(prefer_products),
+    }
+    return selectors.article_search(language=language, **options) or selectors.article_search(
+        **options
+    )
+
+
+@dataclass(frozen=True)
+class DeflectionCounts:
+    shown: int
+    opened: int
+    # Opened, and the request was sent all the same.
+    submitted: int
+    # Opened, no request sent, and shown more than an hour ago.
+    deflected: int
+
+
+@dataclass(frozen=True)
+class ArticleDeflection(DeflectionCounts):
+    article_id: int
+    slug: str
+    title: str
+    language: str
+
+
+@dataclass(frozen=True)
+class ProductDeflection(DeflectionCounts):
+    product_id: int | None  # None: suggestions shown before a product was chosen
+    code: str
+    name: str
+
+
+def _counts(now: datetime) -> dict:
+    opened = Q(opened_at__isnull=False)
+    return {
+        "shown": Count("pk"),
+        "opened": Count("pk", filter=opened),
+        "submitted": Count("pk", filter=opened & Q(submitted_at__isnull=False)),
+        "deflected": Count(
+            "pk",
+            filter=opened & Q(submitted_at__isnull=True, shown_at__lt=now - DEFLECTION_AFTER),
+        ),
+    }
+
+
+def _count_values(row: dict) -> dict:
+    return {name: row[name] for name in ("shown", "opened", "submitted", "deflected")}
+
+
+def deflection_report(*, since: datetime) -> dict:
+    """Suggestions shown since ``since``: totals, per article and per product, most shown first.
+
+    Returns ``{"totals": DeflectionCounts, "articles": [ArticleDeflection],
+    "products": [ProductDeflection]}``; each is counted in the database, one query apiece.
+    """
+    now = timezone.now()
+    rows = Suggestion.objects.filter(shown_at__gte=since).order_by()
+    counts = _counts(now)
+    totals = rows.aggregate(**counts)
+    articles = (
+        rows.values("article_id", "article__slug", "article__title", "article__language")
+        .annotate(**counts)
+        .order_by("-shown", "article__title", "article_id")
+    )
+    products = (
+        rows.values("product_id", "product__code", "product__name")
+        .annotate(**counts)
+        .order_by("-shown", F("product__name").asc(nulls_last=True), "product_id")
+    )
+    return {
+        "totals": DeflectionCounts(**_count_values(totals)),
+        "articles": [
+            ArticleDeflection(
+                article_id=row["article_id"],
+                slug=row["article__slug"],
+                title=row["article__title"],
+                language=row["article__language"],
+                **_count_values(row),
+            )
+            for row in articles
+        ],
+        "products": [
+            ProductDeflection(
+                product_id=row["product_id"],
+                code=row["product__code"] or "",
+                name=row["product__name"] or "",
+                **_count_values(row),
+            )
+            for row in products
+        ],
+    }
+
+
+# --- Services ---------------------------------------------------------------------------------
+
+
+def suggestions_record(*, compose: str, articles: Iterable[Article], product: str = "") -> None:
+    """Record that ``articles`` were suggested to the draft ``compose`` (each once per draft).
+
+    One INSERT that skips the articles this draft was shown already: the same as
+    ``get_or_create`` on (compose, article) for each, without a round trip apiece.
+    """
+    articles = list(articles)
+    if not compose_key_valid(compose) or not articles:
+        return
+    product_id = (
+        Product.objects.filter(code=product).values_list("pk", flat=True).first()
+        if product
+        else None
+    )
+    Suggestion.objects.bulk_create(
+        [
+            Suggestion(compose=compose, article=article, product_id=product_id)
+            for article in articles
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def suggestion_open(*, compose: str, article: Article) -> bool:
+    """Stamp the first opening of ``article`` suggested to ``compose``; False if none to stamp."""
+    if not compose_key_valid(compose):
+        return False
+    return bool(
+        Suggestion.objects.filter(compose=compose, article=article, opened_at__isnull=True).update(
+            opened_at=timezone.now()
+        )
+    )
+
+
+def suggestions_submit(*, compose: str) -> int:
+    """Stamp every suggestion of ``compose``: the customer sent the request. Return how many."""
+    if not compose_key_valid(compose):
+        return 0
+    return Suggestion.objects.filter(compose=compose, submitted_at__isnull=True).update(
+        submitted_at=timezone.now()
+    )
+
+
+# --- The endpoint the new-request page asks ---------------------------------------------------
+
+
+class SuggestForm(forms.Form):
+    q = forms.CharField(required=False)
+    product = forms.CharField(required=False, max_length=40)
+    version = forms.CharField(required=False, max_length=20)
+    compose = forms.CharField(required=False)
+
+    def clean_q(self) -> str:
+        # More than the subject and the start of the description is never read.
+        return self.cleaned_data["q"][: QUERY_CHARS + DESCRIPTION_CHARS + 100]
+
+    def clean_compose(self) -> str:
+        compose = self.cleaned_data["compose"]
+        return compose if compose_key_valid(compose) else ""
+
+
+def _suggest_rate(group: str, request: HttpRequest) -> str:
+    return settings.KNOWLEDGE_RATE_SUGGEST
+
+
+def _article_url(slug: str, compose: str) -> str:
+    url = reverse("knowledge:article", args=[slug])
+    return f"{url}?{urlencode({'from': compose})}" if compose else url
+
+
+@never_cache
+@require_GET
+@transaction.non_atomic_requests  # one INSERT at most: a transaction around it buys nothing
+def article_suggest(request: HttpRequest) -> JsonResponse:
+    """``GET /help/suggest/?q=&product=&version=&compose=``: up to five articles, as JSON."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Sign in to see suggested articles.")}, status=403)
+    if is_ratelimited(
+        request, group="knowledge.suggest", key="user", rate=_suggest_rate, increment=True
+    ):
+        return JsonResponse(
+            {"error": _("Too many requests in a short time. Please wait a while and try again.")},
+            status=429,
+        )
+    form = SuggestForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": _("The search could not be read.")}, status=400)
+    data = form.cleaned_data
+    # Imported here: the help-centre views import this module.
+    from knowledge.views import reader_language
+
+    hits = article_suggestions(
+        text=data["q"],
+        language=reader_language(),
+        product=data["product"],
+        version=data["version"],
+        prefer_products=registered_product_ids(user=request.user),
+    )
+    compose = data["compose"]
+    suggestions_record(
+        compose=compose, articles=[hit.article for hit in hits], product=data["product"]
+    )
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "slug": hit.article.slug,
+                    "title": hit.article.title,
+                    "summary": hit.article.summary,
+                    "snippet": hit.snippet,
+                    "url": _article_url(hit.article.slug, compose),
+                    "language": hit.article.language,
+                }
+                for hit in hits
+            ]
+        }
+    )
