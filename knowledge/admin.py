@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from knowledge import services
+from knowledge import reports, services
 from knowledge.models import Article, ArticleFeedback, ArticleState, SearchMiss
 from knowledge.rendering import markdown_render
 from portal.core.errors import ApplicationError
@@ -53,7 +57,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "helpful_yes",
         "helpful_no",
     )
-    list_filter = ("state", "language", "category", ReviewDueFilter, "products")
+    list_filter = ("state", "language", "category", ReviewDueFilter, "beta_only", "products")
     search_fields = ("title", "slug", "tags")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("products",)
@@ -72,6 +76,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "products",
         "min_version",
         "max_version",
+        "beta_only",
         "review_by",
         "state",
         "author",
@@ -106,6 +111,36 @@ class ArticleAdmin(admin.ModelAdmin):
             return _("Save the article to see a preview.")
         html = mark_safe(markdown_render(obj.body))  # noqa: S308 - sanitised by nh3
         return format_html('<div class="article-preview">{}</div>', html)
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(self.report_view)
+        return [path("report/", report, name="knowledge_report"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_report": self.has_report_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def has_report_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("knowledge.view_article")
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        """The help-centre report for staff who may see articles."""
+        if not self.has_report_permission(request):
+            raise PermissionDenied
+        days = reports.report_days(request.GET.get("days"))
+        changelist = reverse("admin:knowledge_article_changelist", current_app=self.admin_site.name)
+        review_filter = (
+            f"{ReviewDueFilter.parameter_name}=past&state__exact={ArticleState.PUBLISHED}"
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Help-centre report"),
+            "opts": self.opts,
+            "report": reports.help_report(days=days, now=timezone.now()),
+            "periods": reports.PERIODS,
+            "review_due_url": f"{changelist}?{review_filter}",
+        }
+        return render(request, "admin/knowledge/report.html", context)
 
     def save_model(self, request, obj: Article, form, change) -> None:
         if not change and obj.author_id is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +15,17 @@ from knowledge.rendering import markdown_render
 from portal.core.errors import ApplicationError
 
 
+class _HttpsLinksAdmin(admin.ModelAdmin):
+    """Addresses typed without a scheme are taken as https (Django 6's default already)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(ReleaseNote)
-class ReleaseNoteAdmin(admin.ModelAdmin):
+class ReleaseNoteAdmin(_HttpsLinksAdmin):
     list_display = ("release", "product", "language", "documentation_url", "updated_at")
     list_filter = ("language", "release__product")
     list_select_related = ("release__product",)
@@ -43,9 +53,16 @@ class ReleaseNoteAdmin(admin.ModelAdmin):
         return format_html('<div class="article-preview">{}</div>', html)
 
 
+def _https_formfield(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class TrainingForm(forms.ModelForm):
     class Meta:
         model = Training
+        formfield_callback = _https_formfield
         fields = (
             "kind",
             "title",
@@ -66,7 +83,7 @@ class TrainingForm(forms.ModelForm):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(_HttpsLinksAdmin):
     form = TrainingForm
     list_display = ("title", "kind", "product", "language", "starts_at", "is_published")
     list_filter = ("kind", "language", "product", "is_published")

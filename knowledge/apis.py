@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -71,6 +72,8 @@ def article_search(request: Request) -> Response:
             if data["product"]
             else None,
         )
+    # One query for the products of all the hits, not one per hit.
+    prefetch_related_objects([hit.article for hit in hits], "products")
     results = [_hit_data(hit) for hit in hits]
     return Response(ArticleSearchResultSerializer({"count": len(results), "results": results}).data)
 

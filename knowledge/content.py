@@ -18,6 +18,7 @@ from betas import selectors as beta_selectors
 from entitlements import lifecycle
 from entitlements import selectors as entitlement_selectors
 from entitlements.models import Product, Release
+from knowledge import selectors
 from knowledge.models import Article, ArticleCategory, ArticleLanguage, ReleaseNote, Training
 from knowledge.rendering import markdown_render
 
@@ -195,12 +196,15 @@ def release_for_reader(
     )
 
 
-def published_release_notes() -> QuerySet[Release]:
-    """Final releases of active products that have been released, for the sitemap."""
+def published_release_notes(*, on: date | None = None) -> QuerySet[Release]:
+    """Final releases of active products released by ``on``, for the sitemap.
+
+    ``on`` is by default today as an anonymous visitor's calendar counts it (as the release
+    pages do), so the sitemap never lists a release whose page is not shown yet.
+    """
+    on = on or reader_day(user=None)
     return (
-        Release.objects.filter(
-            is_beta=False, product__is_active=True, released_on__lte=timezone.localdate()
-        )
+        Release.objects.filter(is_beta=False, product__is_active=True, released_on__lte=on)
         .select_related("product")
         .order_by("product__sort_order", "product__code", "-major", "-minor", "-patch")
     )
@@ -232,7 +236,7 @@ def product_page(*, code: str, user, language: str, now: datetime) -> ProductPag
     if product is None:
         return None
     articles = (
-        Article.objects.published()
+        Article.objects.readable(beta_products=selectors.beta_product_ids(user=user))
         .filter(language=language, products=product)
         .order_by("title")
         .distinct()

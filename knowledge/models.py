@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +36,18 @@ class ArticleState(models.TextChoices):
 class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> ArticleQuerySet:
         return self.filter(state=ArticleState.PUBLISHED)
+
+    def readable(self, *, beta_products: Collection[int] = ()) -> ArticleQuerySet:
+        """Published articles a reader sees: the beta-only ones only when the reader takes part
+        in the beta group of one of the article's products (``beta_products``, their ids)."""
+        visible = Q(beta_only=False)
+        if beta_products:
+            visible |= Exists(
+                Article.products.through.objects.filter(
+                    article_id=OuterRef("pk"), product_id__in=list(beta_products)
+                )
+            )
+        return self.published().filter(visible)
 
 
 class Article(models.Model):
@@ -98,6 +113,14 @@ class Article(models.Model):
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     review_by = models.DateField(_("review by"), null=True, blank=True)
+    beta_only = models.BooleanField(
+        _("only for the beta group"),
+        default=False,
+        help_text=_(
+            "For articles about beta releases: only members of the beta group who take part for "
+            "one of the article's products find and read it."
+        ),
+    )
     views = models.PositiveIntegerField(_("views"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

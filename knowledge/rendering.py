@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -45,8 +46,19 @@ def markdown_render(source: str) -> str:
     )
 
 
+# Markdown punctuation a snippet of the source would otherwise show: emphasis, code ticks,
+# heading hashes, table bars and rules.
+_MARKUP = re.compile(r"\*\*|__|`+|(?m:^\s*#{1,6}\s)|:?-{3,}:?|\|")
+_SPACES = re.compile(r"\s+")
+
+
 def snippet_render(text: str) -> str:
-    """Escape a highlighted snippet, keeping only the highlight marks as ``<mark>``."""
-    cleaned = (text or "").replace(HIGHLIGHT_START, "\0s").replace(HIGHLIGHT_STOP, "\0e")
+    """Escape a highlighted snippet, keeping only the highlight marks as ``<mark>``.
+
+    The snippet comes from the Markdown source, so its markup is dropped first: readers see
+    the words, not the asterisks and table bars around them.
+    """
+    plain = _SPACES.sub(" ", _MARKUP.sub(" ", text or "")).strip()
+    cleaned = plain.replace(HIGHLIGHT_START, "\0s").replace(HIGHLIGHT_STOP, "\0e")
     escaped = html.escape(cleaned, quote=True)
     return escaped.replace("\0s", "<mark>").replace("\0e", "</mark>").replace("\0", "")

@@ -12,14 +12,13 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVectorField,
-    TrigramSimilarity,
-    TrigramWordSimilarity,
 )
-from django.db import connection
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest, Lower
 
+from betas import selectors as beta_selectors
 from entitlements.lifecycle import is_supported, last_supported_days
 from entitlements.models import Product
 from knowledge.models import Article, ArticleCategory, ArticleLanguage
@@ -28,7 +27,7 @@ from knowledge.rendering import HIGHLIGHT_START, HIGHLIGHT_STOP, snippet_render
 SEARCH_LIMIT = 20
 # Below this similarity a trigram match is more noise than typo.
 TRIGRAM_THRESHOLD = 0.3
-# Candidates the full-text index hands over before the version filter narrows them.
+# Candidates FTS5 hands over before the version filter narrows them.
 _CANDIDATES = 200
 _UNBOUNDED = 10**6
 
@@ -75,23 +74,50 @@ def applies_to_version(article: Article, version: str) -> bool:
     )
 
 
-def published_articles(*, language: str | None = None, product: str | None = None) -> QuerySet:
-    articles = Article.objects.published()
+def beta_product_ids(*, user) -> list[int]:
+    """The products whose beta group ``user`` takes part in: the beta-only articles they read.
+
+    None for visitors who are not signed in, and one query for the many who were never enrolled.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if not beta_selectors.enrolments_for_user(user=user).exists():
+        return []
+    return sorted(
+        access.enrolment.product_id
+        for access in beta_selectors.beta_overview(user=user)
+        if access.participates
+    )
+
+
+def published_articles(
+    *,
+    language: str | None = None,
+    product: str | None = None,
+    beta_products: Collection[int] = (),
+) -> QuerySet:
+    """Published articles the reader sees (``beta_products``: see ``Article.objects.readable``)."""
+    articles = Article.objects.readable(beta_products=beta_products)
     if language:
         articles = articles.filter(language=language)
     if product:
+        # By the product's id, not a join on its code: with the id PostgreSQL knows how many
+        # articles the product has, and plans the search from the text index instead.
+        product_id = Product.objects.filter(code=product).values_list("pk", flat=True).first()
         articles = articles.filter(
-            pk__in=Article.products.through.objects.filter(product__code=product).values(
-                "article_id"
+            Exists(
+                Article.products.through.objects.filter(
+                    article_id=OuterRef("pk"), product_id=product_id
+                )
             )
         )
     return articles
 
 
-def article_for_reader(*, slug: str) -> Article | None:
-    """Return the published article with ``slug``, with its products, or None."""
+def article_for_reader(*, slug: str, beta_products: Collection[int] = ()) -> Article | None:
+    """Return the published article with ``slug`` the reader sees, with its products, or None."""
     return (
-        Article.objects.published()
+        Article.objects.readable(beta_products=beta_products)
         .filter(slug=slug)
         .prefetch_related("products__releases")
         .select_related("translation_of")
@@ -99,13 +125,15 @@ def article_for_reader(*, slug: str) -> Article | None:
     )
 
 
-def article_translation(*, article: Article, language: str) -> Article | None:
+def article_translation(
+    *, article: Article, language: str, beta_products: Collection[int] = ()
+) -> Article | None:
     """Return the published version of ``article`` in ``language`` (itself if it is in it)."""
     if article.language == language:
         return article
     root_id = article.translation_of_id or article.pk
     return (
-        Article.objects.published()
+        Article.objects.readable(beta_products=beta_products)
         .filter(language=language)
         .filter(Q(pk=root_id) | Q(translation_of_id=root_id))
         .exclude(pk=article.pk)
@@ -113,11 +141,13 @@ def article_translation(*, article: Article, language: str) -> Article | None:
     )
 
 
-def article_related(*, article: Article, limit: int = 5) -> list[Article]:
+def article_related(
+    *, article: Article, limit: int = 5, beta_products: Collection[int] = ()
+) -> list[Article]:
     """Published articles in the same language that share a product, same category first."""
     product_ids = [p.pk for p in article.products.all()]
     return list(
-        Article.objects.published()
+        Article.objects.readable(beta_products=beta_products)
         .filter(language=article.language, products__in=product_ids)
         .exclude(pk=article.pk)
         .annotate(
@@ -165,7 +195,7 @@ def categories_per_product(*, language: str) -> list[tuple[Product, list[tuple[s
     counts: dict[int, dict[str, int]] = {}
     rows = (
         Article.products.through.objects.filter(
-            article__state="published", article__language=language
+            article__state="published", article__language=language, article__beta_only=False
         )
         .values("product_id", "article__category")
         .annotate(n=Count("article_id"))
@@ -185,6 +215,60 @@ def categories_per_product(*, language: str) -> list[tuple[Product, list[tuple[s
 
 # --- Search -----------------------------------------------------------------------------------
 
+# A word found in more than this share of a language's articles tells them apart no better
+# than it costs: in an "any word" search it would make PostgreSQL rank nearly every article.
+COMMON_SHARE = 1 / 3
+# Below this many published articles in a language no word counts as common.
+COMMON_MIN_ARTICLES = 60
+COMMON_CACHE_SECONDS = 15 * 60
+_CONFIGS = {ArticleLanguage.ENGLISH: "english", ArticleLanguage.GERMAN: "german"}
+_PUBLISHED_VECTORS = {
+    "en": "SELECT search_vector FROM knowledge_article"
+    " WHERE state = 'published' AND language = 'en'",
+    "de": "SELECT search_vector FROM knowledge_article"
+    " WHERE state = 'published' AND language = 'de'",
+}
+
+
+def common_lexemes(*, language: str) -> frozenset[str]:
+    """The stems that occur in more than ``COMMON_SHARE`` of the published articles in
+    ``language`` (PostgreSQL only; empty elsewhere). Counted by ``ts_stat`` from the stored
+    vectors and cached for a quarter of an hour, so publishing moves it soon enough."""
+    if connection.vendor != "postgresql" or language not in _CONFIGS:
+        return frozenset()
+    key = f"knowledge:common-lexemes:{language}"
+    cached = cache.get(key)
+    if cached is not None:
+        return frozenset(cached)
+    total = Article.objects.published().filter(language=language).count()
+    words: list[str] = []
+    if total >= COMMON_MIN_ARTICLES:
+        # ts_stat takes the statement as text; the language is one of two constants.
+        inner = _PUBLISHED_VECTORS["de" if language == ArticleLanguage.GERMAN else "en"]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word FROM ts_stat(%s) WHERE ndoc > %s", [inner, total * COMMON_SHARE]
+            )
+            words = [row[0] for row in cursor.fetchall()]
+    cache.set(key, words, COMMON_CACHE_SECONDS)
+    return frozenset(words)
+
+
+def informative_words(words: list[str], *, language: str) -> list[str]:
+    """``words`` without those whose every stem is common in ``language`` (or a stop word);
+    all of them when nothing would be left. SQLite keeps every word."""
+    common = common_lexemes(language=language)
+    if not common or not words:
+        return words
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w, tsvector_to_array(to_tsvector(%s::regconfig, w)) FROM unnest(%s::text[]) w",
+            [_CONFIGS[language], words],
+        )
+        stems = dict(cursor.fetchall())
+    kept = [word for word in words if not set(stems.get(word) or []) <= common]
+    return kept or words
+
 
 def article_search(
     *,
@@ -194,6 +278,7 @@ def article_search(
     version: str | None = None,
     limit: int = SEARCH_LIMIT,
     prefer_products: Collection[int] | None = None,
+    beta_products: Collection[int] = (),
 ) -> list[SearchHit]:
     """Search published articles, best first, filtered by language, product and version.
 
@@ -201,16 +286,33 @@ def article_search(
     the weighted vector, with trigram similarity on title and tags when nothing matches.
     SQLite: FTS5 with bm25, each word matched as a prefix after a light suffix strip.
     ``prefer_products`` (product ids, e.g. the reader's registered ones) puts the articles about
-    one of them first, each group still in rank order.
+    one of them first, each group still in rank order. Beta-only articles are found only by
+    readers in the beta group of one of their products (``beta_products``).
     """
     query = " ".join(query.split())[:200]
     if not query:
         return []
-    articles = published_articles(language=language, product=product)
+    articles = published_articles(language=language, product=product, beta_products=beta_products)
     if connection.vendor == "postgresql":
-        hits = _postgres_search(articles, query, language) or _postgres_trigram(articles, query)
-    else:
-        hits = _sqlite_search(articles, query)
+        # The database orders (preferred products first, then rank) and cuts; only the version
+        # range is checked here, so with a version a few more rows come back than are shown.
+        if prefer_products:
+            articles = articles.alias(
+                preferred=Exists(
+                    Article.products.through.objects.filter(
+                        article_id=OuterRef("pk"), product_id__in=list(prefer_products)
+                    )
+                )
+            )
+        order = ("-preferred",) if prefer_products else ()
+        take = max(limit * 5, 50) if version else limit
+        candidates = _postgres_search(
+            articles, query, language, order=order, take=take
+        ) or _postgres_trigram(articles, query, order=order, take=take)
+        if version:
+            candidates = [c for c in candidates if applies_to_version(c.article, version)]
+        return _postgres_hits(candidates[:limit])
+    hits = _sqlite_search(articles, query)
     if version:
         hits = [hit for hit in hits if applies_to_version(hit.article, version)]
     if prefer_products and hits:
@@ -234,50 +336,139 @@ def _config() -> Case:
     )
 
 
-def _postgres_search(articles: QuerySet, query: str, language: str | None) -> list[SearchHit]:
-    # With one language the configuration is a constant, so the query is one constant tsquery
-    # and the GIN index on search_vector is used; a per-row CASE would parse it for every row.
-    config = {"de": "german", "en": "english"}.get(language or "")
-    search = SearchQuery(query, search_type="websearch", config=config or _config())
+# PostgreSQL's default page cost is for spinning disks. With it the planner prices reading the
+# GIN index above checking every stored vector in turn, which it costs as cheap although each
+# check unpacks a vector of kilobytes: a full scan of 5,000 articles took 25 ms where the index
+# took 3. The search statements run with the cost of solid-state storage, set for their own
+# transaction only.
+_PLANNER_SETTINGS = {"random_page_cost": "1.1"}
+
+
+def _planned(*querysets: QuerySet) -> list[list]:
+    """Evaluate ``querysets`` in one transaction of their own with ``_PLANNER_SETTINGS``."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(_PLANNER_SETTINGS)),
+                [value for pair in _PLANNER_SETTINGS.items() for value in pair],
+            )
+        return [list(rows) for rows in querysets]
+
+
+def _postgres_search(
+    articles: QuerySet, query: str, language: str | None, *, order: tuple[str, ...], take: int
+) -> list[_Candidate]:
+    # Each language's articles are matched against a constant tsquery of its configuration, so
+    # the GIN index on search_vector is used; a per-row CASE of the configuration would parse
+    # the query again for every article and read them all.
+    languages = [language] if language in _CONFIGS else list(_CONFIGS)
+    queries = {
+        code: SearchQuery(query, search_type="websearch", config=_CONFIGS[code])
+        for code in languages
+    }
+    match = Q()
+    for code, search in queries.items():
+        match |= Q(language=code, vector=search)
+    if len(queries) == 1:
+        rank = SearchRank(F("vector"), queries[languages[0]])
+    else:
+        rank = Case(
+            *(
+                When(language=code, then=SearchRank(F("vector"), search))
+                for code, search in queries.items()
+            ),
+            output_field=FloatField(),
+        )
     rows = (
-        articles.alias(
+        articles.defer("body")
+        .alias(
             vector=RawSQL(
                 '"knowledge_article"."search_vector"', [], output_field=SearchVectorField()
             )
         )
-        .filter(vector=search)
-        .annotate(
-            rank=SearchRank(F("vector"), search),
-            headline=SearchHeadline(
-                "body",
-                search,
-                config=_config(),
-                start_sel=HIGHLIGHT_START,
-                stop_sel=HIGHLIGHT_STOP,
-                max_words=30,
-                min_words=12,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-        )
-        .order_by("-rank", "title")[:_CANDIDATES]
+        .filter(match)
+        .annotate(rank=rank)
+        .order_by(*order, "-rank", "title")[:take]
     )
-    return [_hit(article, article.headline, article.rank) for article in rows]
+    headline_query = (
+        queries[languages[0]]
+        if len(queries) == 1
+        else SearchQuery(query, search_type="websearch", config=_config())
+    )
+    (found,) = _planned(rows)
+    return [_Candidate(article, float(article.rank), headline_query) for article in found]
 
 
-def _postgres_trigram(articles: QuerySet, query: str) -> list[SearchHit]:
+def _postgres_trigram(
+    articles: QuerySet, query: str, *, order: tuple[str, ...], take: int
+) -> list[_Candidate]:
+    """Titles and error-code tags within a typo of ``query``, most similar first.
+
+    Two nearest-neighbour reads of the trigram GiST indexes, one on ``lower(title)`` (``<->``,
+    similarity of the whole title) and one on ``lower(tags)`` (``<->>``, similarity to the best
+    matching part of the tags): each stops after ``take`` rows, however many articles share
+    trigrams with the text. The two lists are merged here; ``order`` ("-preferred") puts the
+    reader's products first, each group still by similarity.
+    """
     text = query.lower()
-    rows = (
-        articles.annotate(
-            similarity=Greatest(
-                TrigramSimilarity(Lower("title"), text),
-                TrigramWordSimilarity(text, Lower("tags")),
-            )
+    preferred = bool(order)
+    reads = []
+    for distance_sql in (
+        'lower("knowledge_article"."title") <-> %s',
+        'lower("knowledge_article"."tags") <->> %s',
+    ):
+        rows = articles.defer("body").annotate(
+            distance=RawSQL(distance_sql, [text], output_field=FloatField())  # noqa: S611 - constant SQL, text bound
         )
-        .filter(similarity__gte=TRIGRAM_THRESHOLD)
-        .order_by("-similarity", "title")[:_CANDIDATES]
-    )
-    return [_hit(article, "", article.similarity) for article in rows]
+        if preferred:
+            rows = rows.annotate(is_preferred=F("preferred"))
+        reads.append(rows.order_by("distance")[:take])
+    found: dict[int, tuple[float, Article]] = {}
+    for rows in _planned(*reads):
+        for article in rows:
+            similarity = 1.0 - float(article.distance)
+            if similarity >= TRIGRAM_THRESHOLD and similarity > found.get(article.pk, (0.0,))[0]:
+                found[article.pk] = (similarity, article)
+    ranked = sorted(found.values(), key=lambda pair: (-pair[0], pair[1].title))
+    if preferred:
+        ranked.sort(key=lambda pair: not pair[1].is_preferred)
+    return [_Candidate(article, similarity, None) for similarity, article in ranked[:take]]
+
+
+@dataclass
+class _Candidate:
+    """A PostgreSQL match before its snippet: ranking needs no headline, so it waits until the
+    version filter and the limit have chosen the few that are shown."""
+
+    article: Article
+    rank: float
+    search: SearchQuery | None  # None: a trigram match, whose snippet is the summary
+
+
+def _postgres_hits(candidates: list[_Candidate]) -> list[SearchHit]:
+    """Turn the shown candidates into hits, with ``ts_headline`` for the full-text ones only."""
+    full_text = [c for c in candidates if c.search is not None]
+    headlines: dict[int, str] = {}
+    if full_text:
+        search = full_text[0].search
+        headlines = dict(
+            Article.objects.filter(pk__in=[c.article.pk for c in full_text])
+            .annotate(
+                headline=SearchHeadline(
+                    "body",
+                    search,
+                    config=_config(),
+                    start_sel=HIGHLIGHT_START,
+                    stop_sel=HIGHLIGHT_STOP,
+                    max_words=30,
+                    min_words=12,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                )
+            )
+            .values_list("pk", "headline")
+        )
+    return [_hit(c.article, headlines.get(c.article.pk, ""), c.rank) for c in candidates]
 
 
 def _hit(article: Article, headline: str, rank: float) -> SearchHit:

@@ -15,7 +15,7 @@ class ArticleSitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return Article.objects.published().order_by("pk")
+        return Article.objects.readable().order_by("pk")
 
     def location(self, item: Article) -> str:
         return reverse("knowledge:article", args=[item.slug])

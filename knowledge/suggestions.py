@@ -2,7 +2,7 @@
 
 The new-request form carries a random ``compose`` key. Every article the form suggests is a
 ``Suggestion`` row of that key; opening it (``/help/<slug>/?from=<key>``) and sending the request
-are stamped on the same rows, which is what :func:`deflection_report` counts.
+are stamped on the same rows, which is what the help-centre report (``knowledge.reports``) counts.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -65,12 +63,14 @@ def registered_product_ids(*, user) -> list[int]:
     return sorted(set(user.registrations.values_list("product_id", flat=True)))
 
 
-def suggestion_query(text: str) -> str:
+def suggestion_query(text: str, *, language: str = "") -> str:
     """Turn typed text into a search where any of its words may match (best matches first).
 
     Each distinct word once, joined with "or": PostgreSQL's ``websearch_to_tsquery`` would
     otherwise require every word, and SQLite's search tries all words first, then any of them.
-    Punctuation is dropped, so nothing in the text acts as a search operator.
+    Punctuation is dropped, so nothing in the text acts as a search operator. With a
+    ``language``, words nearly every article of it has ("backup") are left out: they would not
+    change which articles come first, only make the database rank all of them.
     """
     words: list[str] = []
     seen: set[str] = set()
@@ -84,6 +84,8 @@ def suggestion_query(text: str) -> str:
         seen.add(word)
         words.append(word)
         length += added
+    if language:
+        words = selectors.informative_words(words, language=language)
     return " or ".join(words)
 
 
@@ -94,108 +96,23 @@ def article_suggestions(
     product: str | None = None,
     version: str = "",
     prefer_products: Iterable[int] = (),
+    beta_products: Iterable[int] = (),
     limit: int = SUGGESTION_LIMIT,
 ) -> list[selectors.SearchHit]:
     """The best published articles for ``text``, in ``language`` or else in any language."""
-    query = suggestion_query(text)
+    query = suggestion_query(text, language=language)
     if not query:
         return []
     options = {
-        "query": query,
         "product": product or None,
         "version": version,
         "limit": limit,
         "prefer_products": list(prefer_products),
+        "beta_products": list(beta_products),
     }
-    return selectors.article_search(language=language, **options) or selectors.article_search(
-        **options
-    )
-
-
-@dataclass(frozen=True)
-class DeflectionCounts:
-    shown: int
-    opened: int
-    # Opened, and the request was sent all the same.
-    submitted: int
-    # Opened, no request sent, and shown more than an hour ago.
-    deflected: int
-
-
-@dataclass(frozen=True)
-class ArticleDeflection(DeflectionCounts):
-    article_id: int
-    slug: str
-    title: str
-    language: str
-
-
-@dataclass(frozen=True)
-class ProductDeflection(DeflectionCounts):
-    product_id: int | None  # None: suggestions shown before a product was chosen
-    code: str
-    name: str
-
-
-def _counts(now: datetime) -> dict:
-    opened = Q(opened_at__isnull=False)
-    return {
-        "shown": Count("pk"),
-        "opened": Count("pk", filter=opened),
-        "submitted": Count("pk", filter=opened & Q(submitted_at__isnull=False)),
-        "deflected": Count(
-            "pk",
-            filter=opened & Q(submitted_at__isnull=True, shown_at__lt=now - DEFLECTION_AFTER),
-        ),
-    }
-
-
-def _count_values(row: dict) -> dict:
-    return {name: row[name] for name in ("shown", "opened", "submitted", "deflected")}
-
-
-def deflection_report(*, since: datetime) -> dict:
-    """Suggestions shown since ``since``: totals, per article and per product, most shown first.
-
-    Returns ``{"totals": DeflectionCounts, "articles": [ArticleDeflection],
-    "products": [ProductDeflection]}``; each is counted in the database, one query apiece.
-    """
-    now = timezone.now()
-    rows = Suggestion.objects.filter(shown_at__gte=since).order_by()
-    counts = _counts(now)
-    totals = rows.aggregate(**counts)
-    articles = (
-        rows.values("article_id", "article__slug", "article__title", "article__language")
-        .annotate(**counts)
-        .order_by("-shown", "article__title", "article_id")
-    )
-    products = (
-        rows.values("product_id", "product__code", "product__name")
-        .annotate(**counts)
-        .order_by("-shown", F("product__name").asc(nulls_last=True), "product_id")
-    )
-    return {
-        "totals": DeflectionCounts(**_count_values(totals)),
-        "articles": [
-            ArticleDeflection(
-                article_id=row["article_id"],
-                slug=row["article__slug"],
-                title=row["article__title"],
-                language=row["article__language"],
-                **_count_values(row),
-            )
-            for row in articles
-        ],
-        "products": [
-            ProductDeflection(
-                product_id=row["product_id"],
-                code=row["product__code"] or "",
-                name=row["product__name"] or "",
-                **_count_values(row),
-            )
-            for row in products
-        ],
-    }
+    return selectors.article_search(
+        query=query, language=language, **options
+    ) or selectors.article_search(query=suggestion_query(text), **options)
 
 
 # --- Services ---------------------------------------------------------------------------------
@@ -298,6 +215,7 @@ def article_suggest(request: HttpRequest) -> JsonResponse:
         product=data["product"],
         version=data["version"],
         prefer_products=registered_product_ids(user=request.user),
+        beta_products=selectors.beta_product_ids(user=request.user),
     )
     compose = data["compose"]
     suggestions_record(

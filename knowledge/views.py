@@ -91,19 +91,16 @@ def help_index(request: HttpRequest) -> HttpResponse:
     hits = None
     listing = None
     if query:
-        registered = suggestions.registered_product_ids(user=request.user)
-        hits = selectors.article_search(
-            query=query,
-            language=language,
-            product=product,
-            version=version,
-            prefer_products=registered,
-        )
+        options = {
+            "product": product,
+            "version": version,
+            "prefer_products": suggestions.registered_product_ids(user=request.user),
+            "beta_products": selectors.beta_product_ids(user=request.user),
+        }
+        hits = selectors.article_search(query=query, language=language, **options)
         if not hits:
             # The other language is better than nothing; the result says which it is.
-            hits = selectors.article_search(
-                query=query, product=product, version=version, prefer_products=registered
-            )
+            hits = selectors.article_search(query=query, **options)
         if not hits:
             services.search_miss_record(
                 query=query,
@@ -111,7 +108,11 @@ def help_index(request: HttpRequest) -> HttpResponse:
                 product=Product.objects.filter(code=product).first() if product else None,
             )
     elif product or category:
-        articles = selectors.published_articles(language=language, product=product)
+        articles = selectors.published_articles(
+            language=language,
+            product=product,
+            beta_products=selectors.beta_product_ids(user=request.user),
+        )
         if category:
             articles = articles.filter(category=category)
         listing = [
@@ -133,7 +134,8 @@ def help_index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = selectors.article_for_reader(slug=slug)
+    betas = selectors.beta_product_ids(user=request.user)
+    article = selectors.article_for_reader(slug=slug, beta_products=betas)
     if article is None:
         raise Http404
     language = reader_language()
@@ -142,7 +144,9 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         compose = ""
     if compose:
         suggestions.suggestion_open(compose=compose, article=article)
-    translated = selectors.article_translation(article=article, language=language)
+    translated = selectors.article_translation(
+        article=article, language=language, beta_products=betas
+    )
     if translated is not None and translated.pk != article.pk:
         target = reverse("knowledge:article", args=[translated.slug])
         # The request draft's key goes along, so the translation counts as the same reading.
@@ -155,6 +159,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         language=ArticleLanguage.GERMAN
         if article.language == ArticleLanguage.ENGLISH
         else ArticleLanguage.ENGLISH,
+        beta_products=betas,
     )
     return render(
         request,
@@ -165,7 +170,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "fallback": translated is None,
             "other_translation": other,
             "applies_to": selectors.article_applies_to(article=article, on=timezone.localdate()),
-            "related": selectors.article_related(article=article),
+            "related": selectors.article_related(article=article, beta_products=betas),
             "feedback_form": FeedbackForm(),
             "answered": answered,
             "canonical": settings.SITE_URL + reverse("knowledge:article", args=[article.slug]),
@@ -183,7 +188,9 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
             {"message": _("Too many requests in a short time. Please wait a while and try again.")},
             status=429,
         )
-    article = selectors.article_for_reader(slug=slug)
+    article = selectors.article_for_reader(
+        slug=slug, beta_products=selectors.beta_product_ids(user=request.user)
+    )
     if article is None:
         raise Http404
     form = FeedbackForm(request.POST)

@@ -315,6 +315,19 @@ class SupportKindFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SolvedByFilter(admin.SimpleListFilter):
+    title = _("solved by article")
+    parameter_name = "solved_by"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(solved_by__isnull=self.value() == "no")
+        return queryset
+
+
 # --- The ticket page --------------------------------------------------------------------------
 
 
@@ -360,6 +373,7 @@ DESK_STEPS = {
     "assign": DeskStep(admin_forms.AssignForm, "_step_assign"),
     "priority": DeskStep(admin_forms.PriorityForm, "_step_priority"),
     "propose-closure": DeskStep(admin_forms.ProposeClosureForm, "_step_propose_closure"),
+    "solved-by": DeskStep(admin_forms.SolvedByForm, "_step_solved_by"),
 }
 
 
@@ -390,6 +404,7 @@ class TicketAdmin(admin.ModelAdmin):
         "product",
         SupportKindFilter,
         "category",
+        SolvedByFilter,
     )
     search_fields = (
         "ticket_id",
@@ -433,6 +448,7 @@ class TicketAdmin(admin.ModelAdmin):
                     "entitlement_link",
                     "entitlement_kind",
                     "priority",
+                    "solved_by_link",
                 )
             },
         ),
@@ -783,7 +799,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).select_related(
-            "entitlement__product", "entitlement__offering", "follows"
+            "entitlement__product", "entitlement__offering", "follows", "solved_by"
         )
         field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
         try:
@@ -806,6 +822,18 @@ class TicketAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return label
         return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description=_("solved by article"))
+    def solved_by_link(self, obj: Ticket):
+        article = obj.solved_by
+        if article is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            services.article_public_url(article),
+            article.title,
+            article.get_language_display(),
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
@@ -875,6 +903,7 @@ class TicketAdmin(admin.ModelAdmin):
             forms = {
                 "note": admin_forms.NoteForm(initial=initial(admin_forms.NoteForm)),
                 "priority": admin_forms.PriorityForm(initial={"priority": ticket.priority}),
+                "solved_by": admin_forms.SolvedByForm(initial={"article": ticket.solved_by_id}),
             }
             if is_open:
                 forms.update(
@@ -916,6 +945,11 @@ class TicketAdmin(admin.ModelAdmin):
                 step.replace("-", "_"): self._desk_url(request, ticket, step) for step in DESK_STEPS
             },
             "customer_url": self._admin_url("accounts_user_change", ticket.customer_id),
+            "solved_by": (
+                {"article": ticket.solved_by, "url": services.article_public_url(ticket.solved_by)}
+                if ticket.solved_by is not None
+                else None
+            ),
         }
 
     def _admin_url(self, name: str, pk) -> str:
@@ -1073,12 +1107,20 @@ class TicketAdmin(admin.ModelAdmin):
             body=data["body"],
             awaits_customer=data["awaits_customer"],
             files=data["files"],
+            article=data["article"],
         )
         if data["awaits_customer"]:
-            return gettext(
+            done = gettext(
                 "Your reply was sent to the customer; the request now waits for their answer."
             )
-        return gettext("Your reply was sent to the customer.")
+        else:
+            done = gettext("Your reply was sent to the customer.")
+        # Linking an article is no verdict that it solved the request: the engineer says so.
+        if data["article"] is not None and ticket.solved_by_id is None:
+            done += " " + gettext(
+                "If the article solves the request, mark it under “Solved by article”."
+            )
+        return done
 
     def _step_note(self, request, ticket: Ticket, form) -> str:
         services.ticket_note(
@@ -1112,6 +1154,18 @@ class TicketAdmin(admin.ModelAdmin):
         priority = form.cleaned_data["priority"]
         services.ticket_set_priority(ticket=ticket, priority=priority, actor=request.user)
         return gettext("The priority is now %(priority)s.") % {"priority": Priority(priority).label}
+
+    def _step_solved_by(self, request, ticket: Ticket, form) -> str:
+        article = form.cleaned_data["article"]
+        services.ticket_solved_by_set(ticket=ticket, article=article, actor=request.user)
+        if article is None:
+            return gettext("Request %(id)s is no longer marked as solved by an article.") % {
+                "id": ticket.ticket_id
+            }
+        return gettext("Request %(id)s is marked as solved by the article “%(title)s”.") % {
+            "id": ticket.ticket_id,
+            "title": article.title,
+        }
 
     def _step_propose_closure(self, request, ticket: Ticket, form) -> str:
         services.ticket_propose_unresolved_closure(

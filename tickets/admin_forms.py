@@ -12,6 +12,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from knowledge import selectors as knowledge_selectors
 from tickets.attachments import ALLOWED_EXTENSIONS
 from tickets.forms import MultipleFileField
 from tickets.models import Priority
@@ -47,6 +48,27 @@ class EngineerChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj) -> str:
         return f"{obj} ({obj.engineer.team.name})"
+
+
+def published_articles():
+    """The help-centre articles an engineer may point a customer to, by title (one query)."""
+    return (
+        knowledge_selectors.published_articles()
+        .only("pk", "title", "slug", "language")
+        .order_by("title", "pk")
+    )
+
+
+class ArticleChoiceField(forms.ModelChoiceField):
+    """A published article, shown as its title and language; any other id is refused."""
+
+    iterator = _ReadOnce
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(queryset=published_articles(), **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.title} ({obj.get_language_display()})"
 
 
 def _priority_choices(blank: str) -> list[tuple[str, str]]:
@@ -112,10 +134,12 @@ def _files_help() -> str:
 
 class ReplyForm(DeskForm):
     prefix = "reply"
-    DRAFT_FIELDS = ("body", "awaits_customer")
+    DRAFT_FIELDS = ("body", "article", "awaits_customer")
 
     body = forms.CharField(
         label=_("Your reply"),
+        # Required unless an article is linked: then the link alone is the reply.
+        required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("The customer gets it by e-mail and sees it on their request page."),
@@ -128,11 +152,36 @@ class ReplyForm(DeskForm):
             "and, in the end, to closing it automatically."
         ),
     )
+    article = ArticleChoiceField(
+        label=_("Link a help-centre article"),
+        required=False,
+        empty_label=_("(no article)"),
+        help_text=_("Its title and public address are added at the end of the reply."),
+    )
     files = MultipleFileField(label=_("Attachments"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = _files_help()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        empty = not (cleaned.get("body") or "").strip() and not cleaned.get("article")
+        # An article refused by its own field reports that, not a missing body besides.
+        if empty and "body" not in self.errors and "article" not in self.errors:
+            self.add_error("body", self.fields["body"].error_messages["required"])
+        return cleaned
+
+
+class SolvedByForm(DeskForm):
+    prefix = "solved_by"
+
+    article = ArticleChoiceField(
+        label=_("Solved by article"),
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_("The help-centre article that answered this request; choose none to clear it."),
+    )
 
 
 class NoteForm(DeskForm):

@@ -34,6 +34,8 @@ from entitlements import arrangements, lifecycle
 from entitlements import selectors as entitlement_selectors
 from entitlements import services as entitlement_services
 from entitlements.models import Category, Channel, Product
+from knowledge import selectors as knowledge_selectors
+from knowledge.models import Article
 from partners import selectors as partner_selectors
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
@@ -228,6 +230,33 @@ def _clean_text(value: str, *, field: str, limit: int) -> str:
     return value
 
 
+def article_public_url(article: Article) -> str:
+    """Return the absolute address of a help-centre article, as a customer opens it."""
+    return settings.SITE_URL + reverse("knowledge:article", args=[article.slug])
+
+
+def _published(article: Article) -> Article:
+    """Re-read ``article`` and refuse it unless it is published (now, not when the form was)."""
+    published = knowledge_selectors.published_articles().filter(pk=article.pk).first()
+    if published is None:
+        raise ApplicationError(
+            _("The article “%(title)s” is not published in the help centre.")
+            % {"title": article.title},
+            code="article-not-published",
+        )
+    return published
+
+
+def _with_article_link(body: str, article: Article | None) -> str:
+    """The reply's text, cleaned, with the article's title and address at the end."""
+    if article is None:
+        return _clean_text(body, field=_("the reply"), limit=20000)
+    link = f"{article.title}: {article_public_url(article)}"
+    if not (body or "").strip():
+        return link
+    return f"{_clean_text(body, field=_('the reply'), limit=20000)}\n\n{link}"
+
+
 # --- Assignment -------------------------------------------------------------------------------
 
 
@@ -305,6 +334,34 @@ def ticket_set_priority(*, ticket: Ticket, priority: int, actor) -> Ticket:
         actor=actor,
         before=ticket.status,
         detail=f"{before} → {ticket.get_priority_display()}",
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_solved_by_set(*, ticket: Ticket, article: Article | None, actor) -> Ticket:
+    """Record the published article that answered the request, or clear it with None.
+
+    Allowed in any status: support often notes the article after closing. Setting what is
+    already set changes nothing and writes no event.
+    """
+    if not getattr(actor, "is_staff", False):
+        raise ApplicationError(
+            _("Only support staff can say which article solved a request."), code="not-staff"
+        )
+    ticket = _lock(ticket)
+    if article is not None:
+        article = _published(article)
+    if ticket.solved_by_id == (article.pk if article is not None else None):
+        return ticket
+    ticket.solved_by = article
+    ticket.save(update_fields=["solved_by"])
+    _event(
+        ticket,
+        "solved_by_article",
+        actor=actor,
+        before=ticket.status,
+        detail=article.title if article is not None else "cleared",
     )
     return ticket
 
@@ -637,11 +694,16 @@ def ticket_reply(
     awaits_customer: bool,
     files: Sequence[UploadedFile] = (),
     via: str = Message.Via.ADMIN,
+    article: Article | None = None,
 ) -> Message:
-    """Answer the customer; a reply that asks them something is a contact attempt."""
+    """Answer the customer; a reply that asks them something is a contact attempt.
+
+    With ``article``, the help-centre article's title and address end the reply (or are the
+    whole reply when ``body`` is empty). It does not set ``solved_by``: the engineer decides.
+    """
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATES, _("answered"))
-    body = _clean_text(body, field=_("the reply"), limit=20000)
+    body = _with_article_link(body, _published(article) if article is not None else None)
     checked = attachment_checks.check_uploads(list(files), already_stored=_stored_bytes(ticket))
     now = timezone.now()
     before = ticket.status

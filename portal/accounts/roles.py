@@ -96,7 +96,17 @@ ROLES: dict[str, list[str]] = {
         # the survey list that leads to it; no invitations, nothing to change.
         "surveys.view_survey",
         "surveys.view_response",
+        # The help centre's product content: release notes, training and article images.
         "knowledge.publish_article",
+        "knowledge.add_releasenote",
+        "knowledge.change_releasenote",
+        "knowledge.delete_releasenote",
+        "knowledge.add_training",
+        "knowledge.change_training",
+        "knowledge.delete_training",
+        "knowledge.add_articleimage",
+        "knowledge.change_articleimage",
+        "knowledge.delete_articleimage",
     ],
     SALES: [
         "entitlements.view_order",

@@ -100,3 +100,56 @@ def test_a_search_without_result_is_recorded_masked(make_article, client):
     assert miss.query == "[e-mail] order # zzzqqq"
     assert miss.count == 2
     assert miss.language == "en"
+
+
+def test_snippets_show_words_not_markdown(make_article):
+    make_article(
+        title="Notifications",
+        slug="notifications",
+        body="Open **Settings** and fill in the table:\n\n| Provider | Port |\n|---|---|\n"
+        "| Mailhost | 587 |\n\nThen press `Test` to send a notification.",
+    )
+
+    (hit,) = selectors.article_search(query="notification mailhost", language="en")
+
+    assert "**" not in hit.snippet and "|" not in hit.snippet and "`" not in hit.snippet
+    assert "Mailhost" in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+
+
+def _beta_member(product_code: str):
+    from betas import services as beta_services
+    from entitlements.models import Product
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    beta_services.enrolment_create(
+        user=user, product=Product.objects.get(code=product_code), commitment=True
+    )
+    return user
+
+
+def test_beta_only_articles_are_found_and_read_by_beta_members_only(make_article, client):
+    make_article(
+        title="Immutable backups in the 22 beta",
+        slug="beta-immutable",
+        body="The beta writes immutable backups.",
+        beta_only=True,
+    )
+    member = _beta_member("professional")
+    outsider = _beta_member("server")  # in the beta group of another product
+
+    assert selectors.article_search(query="immutable backups", language="en") == []
+    assert client.get("/help/?q=immutable+backups").context["hits"] == []
+    assert client.get("/help/beta-immutable/").status_code == 404
+    assert client.get("/api/v1/help/articles/?q=immutable").json()["count"] == 0
+    assert b"beta-immutable" not in client.get("/sitemap.xml").content
+    client.force_login(outsider)
+    assert client.get("/help/beta-immutable/").status_code == 404
+
+    client.force_login(member)
+    hits = client.get("/help/?q=immutable+backups").context["hits"]
+    page = client.get("/help/beta-immutable/")
+
+    assert [hit.article.slug for hit in hits] == ["beta-immutable"]
+    assert page.status_code == 200
+    assert b'<meta name="robots" content="noindex, nofollow">' in page.content

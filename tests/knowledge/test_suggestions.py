@@ -15,7 +15,6 @@ from django.contrib.staticfiles.views import serve
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from entitlements.models import Product
 from knowledge import selectors, suggestions
@@ -220,22 +219,27 @@ def test_needs_a_handful_of_queries(signed_in, tape_articles):
         response = suggest(signed_in, q="tape drive", product="server", version="21.2")
 
     assert result_slugs(response) == ["tape-new"]
-    assert len(queries) <= 8
+    # Session, user, beta enrolments, product, the search in a transaction with its planner
+    # settings (savepoint, settings, search, release), the snippets, the stored suggestions.
+    assert len(queries) <= 11
 
 
 def test_is_rate_limited_per_user(signed_in, tape_articles, settings, client):
     settings.KNOWLEDGE_RATE_SUGGEST = "2/m"
-
-    first = suggest(signed_in, q="tape drive")
-    second = suggest(signed_in, q="tape drive")
-    third = suggest(signed_in, q="tape drive")
     other = Client()
     other.force_login(UserFactory(email="someone@example.com"))
+
+    # Within one minute's window, whatever the clock says when the test runs.
+    with time_machine.travel(NOW, tick=False):
+        first = suggest(signed_in, q="tape drive")
+        second = suggest(signed_in, q="tape drive")
+        third = suggest(signed_in, q="tape drive")
+        for_other = suggest(other, q="tape drive")
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert third.status_code == 429
     assert "Too many requests" in third.json()["error"]
-    assert suggest(other, q="tape drive").status_code == 200
+    assert for_other.status_code == 200
 
 
 # --- Opening a suggestion ---------------------------------------------------------------------
@@ -382,56 +386,28 @@ def test_the_script_is_a_static_file_the_page_loads(premium):
     assert "innerHTML" not in script
 
 
-# --- Deflection numbers -----------------------------------------------------------------------
+# --- Words every article has ------------------------------------------------------------------
 
 
-def test_deflection_report_counts_per_article_and_product(
-    make_article, releases, django_assert_num_queries
-):
-    tape = make_article(title="Tape drive", slug="tape")
-    vss = make_article(title="VSS error", slug="vss", products=["server"])
-    professional = Product.objects.get(code="professional")
-    server = Product.objects.get(code="server")
+def test_words_most_articles_share_are_left_out_of_the_any_word_search(make_article, releases):
+    for n in range(selectors.COMMON_MIN_ARTICLES):
+        make_article(title=f"Backup job {n}", slug=f"backup-job-{n}", body="The backup ran.")
+    make_article(title="Tape drive not found", slug="tape", body="The backup to tape stops.")
 
-    with time_machine.travel(NOW, tick=False):
-        now = timezone.now()
+    query = suggestions.suggestion_query("Backup stops on the tape drive", language="en")
+    hits = suggestions.article_suggestions(text="Backup stops on the tape drive", language="en")
 
-        def row(article, product, shown, opened=False, submitted=False) -> None:
-            Suggestion.objects.create(
-                compose=f"draft-{Suggestion.objects.count():020d}",
-                article=article,
-                product=product,
-                shown_at=now - shown,
-                opened_at=now - shown + timedelta(minutes=1) if opened else None,
-                submitted_at=now - shown + timedelta(minutes=5) if submitted else None,
-            )
+    assert "backup" not in query.split(" or ")
+    assert {"tape", "drive", "stops"} <= set(query.split(" or "))
+    assert [hit.article.slug for hit in hits][:1] == ["tape"]
+    # Only common words: they are all kept, rather than searching for nothing.
+    assert suggestions.suggestion_query("backup", language="en") == "backup"
 
-        hours = timedelta(hours=1)
-        row(tape, professional, 3 * hours, opened=True)  # a deflection
-        row(tape, professional, 3 * hours, opened=True, submitted=True)  # sent anyway
-        row(tape, professional, 3 * hours)  # not opened
-        row(tape, professional, timedelta(minutes=10), opened=True)  # still being written
-        row(vss, server, 2 * hours, opened=True)  # a deflection
-        row(vss, server, timedelta(days=2), opened=True)  # before the period
-        row(vss, None, 2 * hours)  # no product chosen yet
 
-        with django_assert_num_queries(3):
-            report = suggestions.deflection_report(since=now - timedelta(days=1))
+def test_a_mistyped_error_code_finds_its_article_by_the_tags(make_article, releases):
+    make_article(title="Access denied", slug="denied", tags="0x80070005 E_ACCESSDENIED")
+    make_article(title="Shadow copy failed", slug="vss", tags="0x800423f3 VSS")
 
-    counts = ("shown", "opened", "submitted", "deflected")
+    hits = selectors.article_search(query="0x8007005", language="en")
 
-    def numbers(entry) -> tuple:
-        return tuple(getattr(entry, name) for name in counts)
-
-    assert numbers(report["totals"]) == (6, 4, 1, 2)
-    assert [(a.slug, numbers(a)) for a in report["articles"]] == [
-        ("tape", (4, 3, 1, 1)),
-        ("vss", (2, 1, 0, 1)),
-    ]
-    assert [(p.code, numbers(p)) for p in report["products"]] == [
-        ("professional", (4, 3, 1, 1)),
-        ("server", (1, 1, 0, 1)),
-        ("", (1, 0, 0, 0)),
-    ]
-    assert report["products"][2].product_id is None
-    assert report["articles"][0].title == "Tape drive"
+    assert [hit.article.slug for hit in hits][:1] == ["denied"]
