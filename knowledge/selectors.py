@@ -14,8 +14,20 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 
 from betas import selectors as beta_selectors
@@ -101,9 +113,10 @@ def published_articles(
     if language:
         articles = articles.filter(language=language)
     if product:
-        # By the product's id, not a join on its code: with the id PostgreSQL knows how many
-        # articles the product has, and plans the search from the text index instead.
-        product_id = Product.objects.filter(code=product).values_list("pk", flat=True).first()
+        # By the product's id, not a join on its code: with an id PostgreSQL counts on the
+        # average product's share of the articles (a join on the code it took for a few) and
+        # plans the search from the text index.
+        product_id = Subquery(Product.objects.filter(code=product).values("pk")[:1])
         articles = articles.filter(
             Exists(
                 Article.products.through.objects.filter(
@@ -279,6 +292,7 @@ def article_search(
     limit: int = SEARCH_LIMIT,
     prefer_products: Collection[int] | None = None,
     beta_products: Collection[int] = (),
+    passes: tuple[str, ...] = ("words", "typos"),
 ) -> list[SearchHit]:
     """Search published articles, best first, filtered by language, product and version.
 
@@ -287,7 +301,9 @@ def article_search(
     SQLite: FTS5 with bm25, each word matched as a prefix after a light suffix strip.
     ``prefer_products`` (product ids, e.g. the reader's registered ones) puts the articles about
     one of them first, each group still in rank order. Beta-only articles are found only by
-    readers in the beta group of one of their products (``beta_products``).
+    readers in the beta group of one of their products (``beta_products``). ``passes`` says
+    which matches are tried, in order, until one finds something: "words" (the full text) and
+    "typos" (trigrams on PostgreSQL, shortened prefixes on SQLite).
     """
     query = " ".join(query.split())[:200]
     if not query:
@@ -305,19 +321,37 @@ def article_search(
                 )
             )
         order = ("-preferred",) if prefer_products else ()
-        take = max(limit * 5, 50) if version else limit
-        candidates = _postgres_search(
-            articles, query, language, order=order, take=take
-        ) or _postgres_trigram(articles, query, order=order, take=take)
+        take = limit * 5 if version else limit
+        candidates: list[_Candidate] = []
+        for name in passes:
+            search = _postgres_search if name == "words" else _postgres_trigram
+            candidates = search(articles, query, language=language, order=order, take=take)
+            if candidates:
+                break
         if version:
             candidates = [c for c in candidates if applies_to_version(c.article, version)]
         return _postgres_hits(candidates[:limit])
-    hits = _sqlite_search(articles, query)
+    hits = _sqlite_search(articles, query, loose=[name == "typos" for name in passes])
     if version:
         hits = [hit for hit in hits if applies_to_version(hit.article, version)]
     if prefer_products and hits:
         hits = _preferred_first(hits, prefer_products)
     return hits[:limit]
+
+
+def article_search_for_reader(*, query: str, language: str, **options) -> list[SearchHit]:
+    """Search as a reader expects: their language, then any, by words; only then for typos.
+
+    A word found in the other language's articles beats a near miss in the reader's own, and
+    the typo searches, the dearest, run only when no word matched anywhere. ``options`` are
+    those of :func:`article_search`.
+    """
+    for passes in (("words",), ("typos",)):
+        for searched in (language, None):
+            hits = article_search(query=query, language=searched, passes=passes, **options)
+            if hits:
+                return hits
+    return []
 
 
 def _preferred_first(hits: list[SearchHit], product_ids: Collection[int]) -> list[SearchHit]:
@@ -336,27 +370,13 @@ def _config() -> Case:
     )
 
 
-# PostgreSQL's default page cost is for spinning disks. With it the planner prices reading the
-# GIN index above checking every stored vector in turn, which it costs as cheap although each
-# check unpacks a vector of kilobytes: a full scan of 5,000 articles took 25 ms where the index
-# took 3. The search statements run with the cost of solid-state storage, set for their own
-# transaction only.
-_PLANNER_SETTINGS = {"random_page_cost": "1.1"}
-
-
-def _planned(*querysets: QuerySet) -> list[list]:
-    """Evaluate ``querysets`` in one transaction of their own with ``_PLANNER_SETTINGS``."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(_PLANNER_SETTINGS)),
-                [value for pair in _PLANNER_SETTINGS.items() for value in pair],
-            )
-        return [list(rows) for rows in querysets]
-
-
 def _postgres_search(
-    articles: QuerySet, query: str, language: str | None, *, order: tuple[str, ...], take: int
+    articles: QuerySet,
+    query: str,
+    *,
+    language: str | None,
+    order: tuple[str, ...],
+    take: int,
 ) -> list[_Candidate]:
     # Each language's articles are matched against a constant tsquery of its configuration, so
     # the GIN index on search_vector is used; a per-row CASE of the configuration would parse
@@ -380,7 +400,7 @@ def _postgres_search(
             output_field=FloatField(),
         )
     rows = (
-        articles.defer("body")
+        articles.only(*_HIT_FIELDS)
         .alias(
             vector=RawSQL(
                 '"knowledge_article"."search_vector"', [], output_field=SearchVectorField()
@@ -395,12 +415,17 @@ def _postgres_search(
         if len(queries) == 1
         else SearchQuery(query, search_type="websearch", config=_config())
     )
-    (found,) = _planned(rows)
+    found = list(rows)
     return [_Candidate(article, float(article.rank), headline_query) for article in found]
 
 
 def _postgres_trigram(
-    articles: QuerySet, query: str, *, order: tuple[str, ...], take: int
+    articles: QuerySet,
+    query: str,
+    *,
+    language: str | None,
+    order: tuple[str, ...],
+    take: int,
 ) -> list[_Candidate]:
     """Titles and error-code tags within a typo of ``query``, most similar first.
 
@@ -417,14 +442,14 @@ def _postgres_trigram(
         'lower("knowledge_article"."title") <-> %s',
         'lower("knowledge_article"."tags") <->> %s',
     ):
-        rows = articles.defer("body").annotate(
+        rows = articles.only(*_HIT_FIELDS).annotate(
             distance=RawSQL(distance_sql, [text], output_field=FloatField())  # noqa: S611 - constant SQL, text bound
         )
         if preferred:
             rows = rows.annotate(is_preferred=F("preferred"))
         reads.append(rows.order_by("distance")[:take])
     found: dict[int, tuple[float, Article]] = {}
-    for rows in _planned(*reads):
+    for rows in reads:
         for article in rows:
             similarity = 1.0 - float(article.distance)
             if similarity >= TRIGRAM_THRESHOLD and similarity > found.get(article.pk, (0.0,))[0]:
@@ -433,6 +458,20 @@ def _postgres_trigram(
     if preferred:
         ranked.sort(key=lambda pair: not pair[1].is_preferred)
     return [_Candidate(article, similarity, None) for similarity, article in ranked[:take]]
+
+
+# What search results show (pages, suggestions, the API) and the version filter reads; the
+# rest of an article (its body above all) stays in the database.
+_HIT_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "category",
+    "language",
+    "tags",
+    "min_version",
+    "max_version",
+)
 
 
 @dataclass
@@ -514,9 +553,9 @@ def fts5_query(query: str, *, loose: bool = False) -> str:
     return expression
 
 
-def _sqlite_search(articles: QuerySet, query: str) -> list[SearchHit]:
-    for loose in (False, True):
-        expression = fts5_query(query, loose=loose)
+def _sqlite_search(articles: QuerySet, query: str, *, loose: list[bool]) -> list[SearchHit]:
+    for loose_pass in loose:
+        expression = fts5_query(query, loose=loose_pass)
         if not expression:
             return []
         with connection.cursor() as cursor:

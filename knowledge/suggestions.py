@@ -110,9 +110,13 @@ def article_suggestions(
         "prefer_products": list(prefer_products),
         "beta_products": list(beta_products),
     }
-    return selectors.article_search(
-        query=query, language=language, **options
-    ) or selectors.article_search(query=suggestion_query(text), **options)
+    for passes in (("words",), ("typos",)):
+        hits = selectors.article_search(
+            query=query, language=language, passes=passes, **options
+        ) or selectors.article_search(query=suggestion_query(text), passes=passes, **options)
+        if hits:
+            return hits
+    return []
 
 
 # --- Services ---------------------------------------------------------------------------------

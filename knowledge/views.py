@@ -97,10 +97,8 @@ def help_index(request: HttpRequest) -> HttpResponse:
             "prefer_products": suggestions.registered_product_ids(user=request.user),
             "beta_products": selectors.beta_product_ids(user=request.user),
         }
-        hits = selectors.article_search(query=query, language=language, **options)
-        if not hits:
-            # The other language is better than nothing; the result says which it is.
-            hits = selectors.article_search(query=query, **options)
+        # The other language is better than nothing; the result says which it is.
+        hits = selectors.article_search_for_reader(query=query, language=language, **options)
         if not hits:
             services.search_miss_record(
                 query=query,

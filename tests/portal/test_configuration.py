@@ -59,6 +59,20 @@ def test_malformed_database_url_is_refused_naming_the_variable(url, complaint, m
         settings_env.database_from_env(default_sqlite=ROOT / "unused.sqlite3")
 
 
+def test_postgresql_connections_plan_with_the_page_cost_of_solid_state_storage(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://novadesk@db.internal:5432/novadesk")
+    monkeypatch.delenv("DATABASE_RANDOM_PAGE_COST", raising=False)
+    default = settings_env.database_from_env(default_sqlite=ROOT / "unused.sqlite3")
+    monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", "4")
+    spinning = settings_env.database_from_env(default_sqlite=ROOT / "unused.sqlite3")
+    monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", "0")
+
+    assert default["OPTIONS"]["options"] == "-c random_page_cost=1.1"
+    assert spinning["OPTIONS"]["options"] == "-c random_page_cost=4.0"
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_RANDOM_PAGE_COST must be a positive"):
+        settings_env.database_from_env(default_sqlite=ROOT / "unused.sqlite3")
+
+
 def test_start_up_stops_with_a_clear_message_on_a_malformed_database_url():
     result = manage("check", DATABASE_URL="postgresql//missing-colon")
 
