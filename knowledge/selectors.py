@@ -7,20 +7,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVectorField,
-)
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
-    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -28,17 +20,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 
 from betas import selectors as beta_selectors
 from entitlements.lifecycle import is_supported, last_supported_days
 from entitlements.models import Product
+from knowledge import pgsearch
 from knowledge.models import Article, ArticleCategory, ArticleLanguage
 from knowledge.rendering import HIGHLIGHT_START, HIGHLIGHT_STOP, snippet_render
 
 SEARCH_LIMIT = 20
-# Below this similarity a trigram match is more noise than typo.
-TRIGRAM_THRESHOLD = 0.3
 # Candidates FTS5 hands over before the version filter narrows them.
 _CANDIDATES = 200
 _UNBOUNDED = 10**6
@@ -234,7 +224,7 @@ COMMON_SHARE = 1 / 3
 # Below this many published articles in a language no word counts as common.
 COMMON_MIN_ARTICLES = 60
 COMMON_CACHE_SECONDS = 15 * 60
-_CONFIGS = {ArticleLanguage.ENGLISH: "english", ArticleLanguage.GERMAN: "german"}
+_CONFIGS = pgsearch.CONFIGS
 _PUBLISHED_VECTORS = {
     "en": "SELECT search_vector FROM knowledge_article"
     " WHERE state = 'published' AND language = 'en'",
@@ -308,29 +298,28 @@ def article_search(
     query = " ".join(query.split())[:200]
     if not query:
         return []
-    articles = published_articles(language=language, product=product, beta_products=beta_products)
     if connection.vendor == "postgresql":
         # The database orders (preferred products first, then rank) and cuts; only the version
         # range is checked here, so with a version a few more rows come back than are shown.
-        if prefer_products:
-            articles = articles.alias(
-                preferred=Exists(
-                    Article.products.through.objects.filter(
-                        article_id=OuterRef("pk"), product_id__in=list(prefer_products)
-                    )
-                )
-            )
-        order = ("-preferred",) if prefer_products else ()
+        scope = pgsearch.Scope(
+            language=language,
+            product=product,
+            beta_products=tuple(beta_products),
+            prefer_products=tuple(prefer_products or ()),
+        )
         take = limit * 5 if version else limit
-        candidates: list[_Candidate] = []
+        candidates: list[pgsearch.Candidate] = []
         for name in passes:
-            search = _postgres_search if name == "words" else _postgres_trigram
-            candidates = search(articles, query, language=language, order=order, take=take)
+            search = pgsearch.words if name == "words" else pgsearch.typos
+            candidates = search(query, scope, take=take)
             if candidates:
                 break
         if version:
             candidates = [c for c in candidates if applies_to_version(c.article, version)]
-        return _postgres_hits(candidates[:limit])
+        shown = candidates[:limit]
+        snippets = pgsearch.headlines(shown)
+        return [_hit(c.article, snippets.get(c.article.pk, ""), c.rank) for c in shown]
+    articles = published_articles(language=language, product=product, beta_products=beta_products)
     hits = _sqlite_search(articles, query, loose=[name == "typos" for name in passes])
     if version:
         hits = [hit for hit in hits if applies_to_version(hit.article, version)]
@@ -362,152 +351,6 @@ def _preferred_first(hits: list[SearchHit], product_ids: Collection[int]) -> lis
     )
     # sorted() is stable: within each group the rank order stays as it was.
     return sorted(hits, key=lambda hit: hit.article.pk not in preferred)
-
-
-def _config() -> Case:
-    return Case(
-        When(language=ArticleLanguage.GERMAN, then=Value("german")), default=Value("english")
-    )
-
-
-def _postgres_search(
-    articles: QuerySet,
-    query: str,
-    *,
-    language: str | None,
-    order: tuple[str, ...],
-    take: int,
-) -> list[_Candidate]:
-    # Each language's articles are matched against a constant tsquery of its configuration, so
-    # the GIN index on search_vector is used; a per-row CASE of the configuration would parse
-    # the query again for every article and read them all.
-    languages = [language] if language in _CONFIGS else list(_CONFIGS)
-    queries = {
-        code: SearchQuery(query, search_type="websearch", config=_CONFIGS[code])
-        for code in languages
-    }
-    match = Q()
-    for code, search in queries.items():
-        match |= Q(language=code, vector=search)
-    if len(queries) == 1:
-        rank = SearchRank(F("vector"), queries[languages[0]])
-    else:
-        rank = Case(
-            *(
-                When(language=code, then=SearchRank(F("vector"), search))
-                for code, search in queries.items()
-            ),
-            output_field=FloatField(),
-        )
-    rows = (
-        articles.only(*_HIT_FIELDS)
-        .alias(
-            vector=RawSQL(
-                '"knowledge_article"."search_vector"', [], output_field=SearchVectorField()
-            )
-        )
-        .filter(match)
-        .annotate(rank=rank)
-        .order_by(*order, "-rank", "title")[:take]
-    )
-    headline_query = (
-        queries[languages[0]]
-        if len(queries) == 1
-        else SearchQuery(query, search_type="websearch", config=_config())
-    )
-    found = list(rows)
-    return [_Candidate(article, float(article.rank), headline_query) for article in found]
-
-
-def _postgres_trigram(
-    articles: QuerySet,
-    query: str,
-    *,
-    language: str | None,
-    order: tuple[str, ...],
-    take: int,
-) -> list[_Candidate]:
-    """Titles and error-code tags within a typo of ``query``, most similar first.
-
-    Two nearest-neighbour reads of the trigram GiST indexes, one on ``lower(title)`` (``<->``,
-    similarity of the whole title) and one on ``lower(tags)`` (``<->>``, similarity to the best
-    matching part of the tags): each stops after ``take`` rows, however many articles share
-    trigrams with the text. The two lists are merged here; ``order`` ("-preferred") puts the
-    reader's products first, each group still by similarity.
-    """
-    text = query.lower()
-    preferred = bool(order)
-    reads = []
-    for distance_sql in (
-        'lower("knowledge_article"."title") <-> %s',
-        'lower("knowledge_article"."tags") <->> %s',
-    ):
-        rows = articles.only(*_HIT_FIELDS).annotate(
-            distance=RawSQL(distance_sql, [text], output_field=FloatField())  # noqa: S611 - constant SQL, text bound
-        )
-        if preferred:
-            rows = rows.annotate(is_preferred=F("preferred"))
-        reads.append(rows.order_by("distance")[:take])
-    found: dict[int, tuple[float, Article]] = {}
-    for rows in reads:
-        for article in rows:
-            similarity = 1.0 - float(article.distance)
-            if similarity >= TRIGRAM_THRESHOLD and similarity > found.get(article.pk, (0.0,))[0]:
-                found[article.pk] = (similarity, article)
-    ranked = sorted(found.values(), key=lambda pair: (-pair[0], pair[1].title))
-    if preferred:
-        ranked.sort(key=lambda pair: not pair[1].is_preferred)
-    return [_Candidate(article, similarity, None) for similarity, article in ranked[:take]]
-
-
-# What search results show (pages, suggestions, the API) and the version filter reads; the
-# rest of an article (its body above all) stays in the database.
-_HIT_FIELDS = (
-    "title",
-    "slug",
-    "summary",
-    "category",
-    "language",
-    "tags",
-    "min_version",
-    "max_version",
-)
-
-
-@dataclass
-class _Candidate:
-    """A PostgreSQL match before its snippet: ranking needs no headline, so it waits until the
-    version filter and the limit have chosen the few that are shown."""
-
-    article: Article
-    rank: float
-    search: SearchQuery | None  # None: a trigram match, whose snippet is the summary
-
-
-def _postgres_hits(candidates: list[_Candidate]) -> list[SearchHit]:
-    """Turn the shown candidates into hits, with ``ts_headline`` for the full-text ones only."""
-    full_text = [c for c in candidates if c.search is not None]
-    headlines: dict[int, str] = {}
-    if full_text:
-        search = full_text[0].search
-        headlines = dict(
-            Article.objects.filter(pk__in=[c.article.pk for c in full_text])
-            .annotate(
-                headline=SearchHeadline(
-                    "body",
-                    search,
-                    config=_config(),
-                    start_sel=HIGHLIGHT_START,
-                    stop_sel=HIGHLIGHT_STOP,
-                    max_words=30,
-                    min_words=12,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                )
-            )
-            .values_list("pk", "headline")
-        )
-    return [_hit(c.article, headlines.get(c.article.pk, ""), c.rank) for c in candidates]
 
 
 def _hit(article: Article, headline: str, rank: float) -> SearchHit:
