@@ -213,15 +213,28 @@ def test_short_or_empty_text_finds_nothing(signed_in, tape_articles):
 
 
 def test_needs_a_handful_of_queries(signed_in, tape_articles):
-    suggest(signed_in, q="warm up", product="server")  # session and user
+    suggest(signed_in, q="warm up", product="server")  # session, user, the reader's products
 
     with CaptureQueriesContext(connection) as queries:
         response = suggest(signed_in, q="tape drive", product="server", version="21.2")
 
     assert result_slugs(response) == ["tape-new"]
-    # Session, user, beta enrolments, product, the search in a transaction with its planner
-    # settings (savepoint, settings, search, release), the snippets, the stored suggestions.
-    assert len(queries) <= 11
+    # Session, user, the words' stems, the search, the snippets, the stored suggestions.
+    assert len(queries) <= 7
+
+
+def test_the_readers_products_are_read_once_per_draft(signed_in, tape_articles):
+    suggest(signed_in, q="tape drive")
+    with CaptureQueriesContext(connection) as same_draft:
+        suggest(signed_in, q="tape drive")
+    with CaptureQueriesContext(connection) as new_draft:
+        suggest(signed_in, q="tape drive", compose=OTHER_COMPOSE)
+
+    def reads_registrations(captured) -> bool:
+        return any("entitlements_registration" in q["sql"] for q in captured.captured_queries)
+
+    assert not reads_registrations(same_draft)
+    assert reads_registrations(new_draft)
 
 
 def test_is_rate_limited_per_user(signed_in, tape_articles, settings, client):
