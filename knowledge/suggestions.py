@@ -32,6 +32,8 @@ from knowledge.models import Article, Suggestion
 SUGGESTION_LIMIT = 5
 # What of the description counts: its start says what the request is about.
 DESCRIPTION_CHARS = 300
+# Texts of at most this many words are also looked up as typos of titles and error codes.
+TYPO_WORDS = 4
 # article_search reads at most this much of a query.
 QUERY_CHARS = 200
 # A suggestion opened this long ago without a request since counts as a deflection; a draft
@@ -121,7 +123,12 @@ def article_suggestions(
     beta_products: Iterable[int] = (),
     limit: int = SUGGESTION_LIMIT,
 ) -> list[selectors.SearchHit]:
-    """The best published articles for ``text``, in ``language`` or else in any language."""
+    """The best published articles for ``text``, in ``language`` or else in any language.
+
+    Words first (the reader's language, then any); when no word matches anywhere and the text
+    is short, as a mistyped error code or title is, the nearest titles and tags in either
+    language. A longer text that matches no word is no typo of a title.
+    """
     query = suggestion_query(text, language=language)
     if not query:
         return []
@@ -132,13 +139,15 @@ def article_suggestions(
         "prefer_products": list(prefer_products),
         "beta_products": list(beta_products),
     }
-    for passes in (("words",), ("typos",)):
-        hits = selectors.article_search(
-            query=query, language=language, passes=passes, **options
-        ) or selectors.article_search(query=suggestion_query(text), passes=passes, **options)
-        if hits:
-            return hits
-    return []
+    hits = selectors.article_search(
+        query=query, language=language, passes=("words",), **options
+    ) or selectors.article_search(query=suggestion_query(text), passes=("words",), **options)
+    if hits:
+        return hits
+    words = suggestion_query(text).split(" or ")
+    if len(words) > TYPO_WORDS:
+        return []
+    return selectors.article_search(query=" ".join(words), passes=("typos",), **options)
 
 
 # --- Services ---------------------------------------------------------------------------------

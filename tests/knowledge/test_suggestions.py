@@ -424,3 +424,15 @@ def test_a_mistyped_error_code_finds_its_article_by_the_tags(make_article, relea
     hits = selectors.article_search(query="0x8007005", language="en")
 
     assert [hit.article.slug for hit in hits][:1] == ["denied"]
+
+
+def test_a_short_text_is_also_looked_up_as_a_typo_a_long_one_is_not(make_article, releases):
+    make_article(title="Access denied", slug="denied", tags="0x80070005 E_ACCESSDENIED")
+
+    short = suggestions.article_suggestions(text="Fehlr 0x8007005", language="en")
+    long = suggestions.article_suggestions(
+        text="Fehlr 0x8007005 zxqw vbnm plokij uhzgt", language="en"
+    )
+
+    assert [hit.article.slug for hit in short] == ["denied"]
+    assert long == []
