@@ -10,7 +10,9 @@ took to answer it. What an article must be to be found is the rule of
   the weighted vector.
 - ``typos``: nearest titles (``<->``) and error-code tags (``<->>``) from the trigram GiST
   indexes, read in order of distance and stopped after the rows wanted.
-- ``headlines``: ``ts_headline`` for the few articles shown.
+Both return the rows to show: the version range is checked in the statement (the same rule as
+``selectors.applies_to_version``), so the limit is the number shown and ``ts_headline``, which
+PostgreSQL evaluates after the sort and the limit, runs for those rows only.
 """
 
 # ruff: noqa: S608 - the statements are built from this module's constants; values are bound
@@ -19,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
-
 from entitlements.models import Product
 from knowledge.models import Article, ArticleLanguage
 from knowledge.rendering import HIGHLIGHT_START, HIGHLIGHT_STOP
 
 CONFIGS = {ArticleLanguage.ENGLISH: "english", ArticleLanguage.GERMAN: "german"}
+# With a version, this many candidates per row wanted are ranked before the range is checked.
+CANDIDATES_PER_HIT = 5
 # Below this similarity a trigram match is more noise than typo.
 TRIGRAM_THRESHOLD = 0.3
 # What the results show (pages, suggestions, the API) and the version filter reads.
@@ -48,7 +50,18 @@ HEADLINE_OPTIONS = (
 _ARTICLES = Article._meta.db_table
 _ARTICLE_PRODUCTS = Article.products.through._meta.db_table
 _PRODUCTS = Product._meta.db_table
-_CONFIG_OF_ROW = "(CASE WHEN a.language = 'de' THEN 'german' ELSE 'english' END)::regconfig"
+# A version's first three numbers, each ending at a dot or at the end ("21.x": 21, then open):
+# the rule of selectors._version_key.
+UNBOUNDED = 10**6
+_NUMBER = r"(\d+)(?=\.|$)"
+VERSION_PATTERN = rf"^\.*{_NUMBER}(?:\.+{_NUMBER}(?:\.+{_NUMBER})?)?"
+
+
+def _version_row(column: str, fill: int) -> str:
+    """SQL for the (major, minor, patch) row of a version column, missing parts ``fill``."""
+    match = f"regexp_match(btrim({column}), '{VERSION_PATTERN}')"
+    parts = ", ".join(f"coalesce(({match})[{n}]::numeric, {fill})" for n in (1, 2, 3))
+    return f"ROW({parts})"
 
 
 @dataclass
@@ -58,8 +71,7 @@ class Candidate:
 
     article: Article
     rank: float
-    query: str | None  # the words searched; None for a typo match, whose snippet is the summary
-    language: str | None  # the one language searched, None for both
+    headline: str  # the body's matching passage; empty for a typo match (the summary shows)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class Scope:
     product: str | None = None  # a product code
     beta_products: Collection[int] = ()
     prefer_products: Collection[int] = ()
+    version: tuple[int, int, int] | None = None  # the article's range must hold it
 
     def where(self) -> tuple[str, list]:
         """The conditions on ``a`` (the article) and their parameters."""
@@ -96,6 +109,22 @@ class Scope:
             params.append(self.product)
         return " AND ".join(conditions), params
 
+    def in_range(self, alias: str) -> tuple[str, list]:
+        """The condition that the range of ``alias``'s article holds ``version`` ("TRUE" without
+        a version). Parsing the ranges costs: it is applied to the best candidates only."""
+        if self.version is None:
+            return "TRUE", []
+        lowest = _version_row(f"{alias}.min_version", 0)
+        highest = _version_row(f"{alias}.max_version", UNBOUNDED)
+        return (
+            f"{lowest} <= ROW(%s, %s, %s) AND ROW(%s, %s, %s) <= {highest}",
+            [*self.version, *self.version],
+        )
+
+    def candidates(self, take: int) -> int:
+        """How many rows to rank before the version range narrows them to ``take``."""
+        return take * CANDIDATES_PER_HIT if self.version is not None else take
+
     def preferred(self) -> tuple[str, list]:
         """1 for an article about one of ``prefer_products``, else 0."""
         if not self.prefer_products:
@@ -120,22 +149,38 @@ def words(query: str, scope: Scope, *, take: int) -> list[Candidate]:
     languages = [scope.language] if scope.language in CONFIGS else list(CONFIGS)
     where, params = scope.where()
     preferred, preferred_params = scope.preferred()
-    matches, match_params, ranks, rank_params = [], [], [], []
+    matches, ranks, headlines = [], [], []
     for code in languages:
-        tsquery = f"websearch_to_tsquery('{CONFIGS[code]}'::regconfig, %s)"
+        config = f"'{CONFIGS[code]}'::regconfig"
+        tsquery = f"websearch_to_tsquery({config}, %s)"
         matches.append(f"(a.language = '{code}' AND a.search_vector @@ {tsquery})")
-        match_params.append(query)
         ranks.append(f"WHEN '{code}' THEN ts_rank(a.search_vector, {tsquery})")
-        rank_params.append(query)
+        headlines.append(f"WHEN '{code}' THEN ts_headline({config}, a.body, {tsquery}, %s)")
+    in_range, range_params = scope.in_range("a")
+    # The best candidates by rank, then those whose range holds the version, with headlines:
+    # PostgreSQL writes them after the outer sort and limit, for the rows returned only.
     sql = (
-        f"SELECT {_columns()}, CASE a.language {' '.join(ranks)} END AS rank,"
+        f"SELECT a.*, CASE a.language {' '.join(headlines)} END AS headline FROM ("
+        f"SELECT {_columns()}, a.body, CASE a.language {' '.join(ranks)} END AS rank,"
         f" {preferred} AS preferred FROM {_ARTICLES} a"
         f" WHERE {where} AND ({' OR '.join(matches)})"
         " ORDER BY preferred DESC, rank DESC, a.title LIMIT %s"
+        f") a WHERE {in_range} ORDER BY a.preferred DESC, a.rank DESC, a.title LIMIT %s"
     )
-    rows = _read(sql, [*rank_params, *preferred_params, *params, *match_params, take])
-    language = languages[0] if len(languages) == 1 else None
-    return [Candidate(article, float(article.rank), query, language) for article in rows]
+    rows = _read(
+        sql,
+        [
+            *[value for _ in languages for value in (query, HEADLINE_OPTIONS)],
+            *[query for _ in languages],
+            *preferred_params,
+            *params,
+            *[query for _ in languages],
+            scope.candidates(take),
+            *range_params,
+            take,
+        ],
+    )
+    return [Candidate(article, float(article.rank), article.headline or "") for article in rows]
 
 
 def typos(query: str, scope: Scope, *, take: int) -> list[Candidate]:
@@ -149,30 +194,17 @@ def typos(query: str, scope: Scope, *, take: int) -> list[Candidate]:
     where, params = scope.where()
     preferred, preferred_params = scope.preferred()
     found: dict[int, tuple[float, Article]] = {}
+    in_range, range_params = scope.in_range("a")
     for distance in ("lower(a.title) <-> %s", "lower(a.tags) <->> %s"):
         sql = (
-            f"SELECT {_columns()}, {distance} AS distance, {preferred} AS preferred"
-            f" FROM {_ARTICLES} a WHERE {where} ORDER BY distance LIMIT %s"
+            f"SELECT a.* FROM (SELECT {_columns()}, {distance} AS distance,"
+            f" {preferred} AS preferred FROM {_ARTICLES} a WHERE {where}"
+            f" ORDER BY distance LIMIT %s) a WHERE {in_range} ORDER BY a.distance LIMIT %s"
         )
-        for article in _read(sql, [text, *preferred_params, *params, take]):
+        read = [text, *preferred_params, *params, scope.candidates(take), *range_params, take]
+        for article in _read(sql, read):
             similarity = 1.0 - float(article.distance)
             if similarity >= TRIGRAM_THRESHOLD and similarity > found.get(article.pk, (0.0,))[0]:
                 found[article.pk] = (similarity, article)
     ranked = sorted(found.values(), key=lambda pair: (-pair[1].preferred, -pair[0], pair[1].title))
-    return [Candidate(article, similarity, None, None) for similarity, article in ranked[:take]]
-
-
-def headlines(candidates: Sequence[Candidate]) -> dict[int, str]:
-    """``ts_headline`` of the body of each full-text candidate, by article id."""
-    shown = [c for c in candidates if c.query is not None]
-    if not shown:
-        return {}
-    first = shown[0]
-    config = f"'{CONFIGS[first.language]}'::regconfig" if first.language else _CONFIG_OF_ROW
-    sql = (
-        f"SELECT a.id, ts_headline({config}, a.body, websearch_to_tsquery({config}, %s), %s)"
-        f" FROM {_ARTICLES} a WHERE a.id = ANY(%s)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [first.query, HEADLINE_OPTIONS, [c.article.pk for c in shown]])
-        return dict(cursor.fetchall())
+    return [Candidate(article, similarity, "") for similarity, article in ranked[:take]]

@@ -31,7 +31,7 @@ from knowledge.rendering import HIGHLIGHT_START, HIGHLIGHT_STOP, snippet_render
 SEARCH_LIMIT = 20
 # Candidates FTS5 hands over before the version filter narrows them.
 _CANDIDATES = 200
-_UNBOUNDED = 10**6
+_UNBOUNDED = pgsearch.UNBOUNDED
 
 
 @dataclass(frozen=True)
@@ -257,19 +257,40 @@ def common_lexemes(*, language: str) -> frozenset[str]:
     return frozenset(words)
 
 
+# Stems of words already looked up, per configuration: they depend on PostgreSQL's dictionaries
+# alone, so each process asks for a word once (and starts afresh when the table is full).
+_STEMS: dict[tuple[str, str], frozenset[str]] = {}
+_STEMS_KEPT = 20_000
+
+
+def word_stems(words: list[str], *, language: str) -> dict[str, frozenset[str]]:
+    """Each of ``words`` with its stems in ``language``'s configuration (none: a stop word)."""
+    config = _CONFIGS[language]
+    known = {word: _STEMS[(config, word)] for word in words if (config, word) in _STEMS}
+    missing = [word for word in words if word not in known]
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w, tsvector_to_array(to_tsvector(%s::regconfig, w))"
+                " FROM unnest(%s::text[]) w",
+                [config, missing],
+            )
+            found = {word: frozenset(stems or ()) for word, stems in cursor.fetchall()}
+        known.update(found)
+        if len(_STEMS) + len(found) > _STEMS_KEPT:
+            _STEMS.clear()
+        _STEMS.update({(config, word): stems for word, stems in found.items()})
+    return {word: known.get(word, frozenset()) for word in words}
+
+
 def informative_words(words: list[str], *, language: str) -> list[str]:
     """``words`` without those whose every stem is common in ``language`` (or a stop word);
     all of them when nothing would be left. SQLite keeps every word."""
     common = common_lexemes(language=language)
     if not common or not words:
         return words
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT w, tsvector_to_array(to_tsvector(%s::regconfig, w)) FROM unnest(%s::text[]) w",
-            [_CONFIGS[language], words],
-        )
-        stems = dict(cursor.fetchall())
-    kept = [word for word in words if not set(stems.get(word) or []) <= common]
+    stems = word_stems(words, language=language)
+    kept = [word for word in words if not stems[word] <= common]
     return kept or words
 
 
@@ -299,26 +320,21 @@ def article_search(
     if not query:
         return []
     if connection.vendor == "postgresql":
-        # The database orders (preferred products first, then rank) and cuts; only the version
-        # range is checked here, so with a version a few more rows come back than are shown.
+        # The database filters (the version range too), orders (preferred products first, then
+        # rank), cuts, and writes the headlines of the rows it returns.
         scope = pgsearch.Scope(
             language=language,
             product=product,
             beta_products=tuple(beta_products),
             prefer_products=tuple(prefer_products or ()),
+            version=_version_key(version, upper=False) if version and version.strip() else None,
         )
-        take = limit * 5 if version else limit
-        candidates: list[pgsearch.Candidate] = []
         for name in passes:
             search = pgsearch.words if name == "words" else pgsearch.typos
-            candidates = search(query, scope, take=take)
+            candidates = search(query, scope, take=limit)
             if candidates:
-                break
-        if version:
-            candidates = [c for c in candidates if applies_to_version(c.article, version)]
-        shown = candidates[:limit]
-        snippets = pgsearch.headlines(shown)
-        return [_hit(c.article, snippets.get(c.article.pk, ""), c.rank) for c in shown]
+                return [_hit(c.article, c.headline, c.rank) for c in candidates]
+        return []
     articles = published_articles(language=language, product=product, beta_products=beta_products)
     hits = _sqlite_search(articles, query, loose=[name == "typos" for name in passes])
     if version:

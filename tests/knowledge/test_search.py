@@ -153,3 +153,30 @@ def test_beta_only_articles_are_found_and_read_by_beta_members_only(make_article
     assert [hit.article.slug for hit in hits] == ["beta-immutable"]
     assert page.status_code == 200
     assert b'<meta name="robots" content="noindex, nofollow">' in page.content
+
+
+RANGES = [("", ""), ("19.0", "21.x"), ("20", ""), ("", "20.2"), ("21.1", "21.1.3"), ("21.x", "")]
+RANGES += [(" 19.1 ", "19.1a"), ("..20", "20..2"), ("21.2", "21.2")]
+
+
+@pytest.mark.parametrize(
+    "version", ["19.0", "19.1.5", "20", "20.2", "20.3", "21.1.2", "21.2", "22"]
+)
+def test_the_version_filter_keeps_exactly_the_articles_whose_range_holds_the_version(
+    make_article, version
+):
+    articles = [
+        make_article(
+            title=f"Catalog rebuild {n}",
+            slug=f"catalog-{n}",
+            body="Rebuild the catalog.",
+            min_version=low,
+            max_version=high,
+        )
+        for n, (low, high) in enumerate(RANGES)
+    ]
+
+    hits = selectors.article_search(query="catalog", language="en", version=version, limit=50)
+
+    expected = {a.slug for a in articles if selectors.applies_to_version(a, version)}
+    assert {hit.article.slug for hit in hits} == expected

@@ -436,3 +436,14 @@ def test_a_short_text_is_also_looked_up_as_a_typo_a_long_one_is_not(make_article
 
     assert [hit.article.slug for hit in short] == ["denied"]
     assert long == []
+
+
+def test_word_stems_are_asked_for_once_per_process(db):
+    selectors.word_stems(["sicherungen", "bänder"], language="de")
+
+    with CaptureQueriesContext(connection) as queries:
+        stems = selectors.word_stems(["sicherungen", "bänder", "und"], language="de")
+
+    assert stems["sicherungen"] == frozenset({"sicher"})
+    assert stems["und"] == frozenset()  # a stop word
+    assert len(queries) == 1  # only "und" was new
