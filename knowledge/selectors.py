@@ -376,7 +376,8 @@ def _hit(article: Article, headline: str, rank: float) -> SearchHit:
     return SearchHit(article=article, snippet=snippet_render(headline), rank=float(rank))
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits: the words FTS5's unicode61 tokenizer makes ("VSS_E_WRITERERROR" is three).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SUFFIXES = ("ern", "en", "er", "es", "e", "s", "n")
 
 

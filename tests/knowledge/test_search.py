@@ -180,3 +180,17 @@ def test_the_version_filter_keeps_exactly_the_articles_whose_range_holds_the_ver
 
     expected = {a.slug for a in articles if selectors.applies_to_version(a, version)}
     assert {hit.article.slug for hit in hits} == expected
+
+
+def test_a_vss_error_code_with_a_typo_is_found(make_article):
+    make_article(
+        title="VSS writer timed out",
+        slug="vss-timeout",
+        tags="VSS_E_WRITERERROR_TIMEOUT 0x800423f2",
+        body="The shadow copy writer did not answer in time.",
+    )
+    make_article(title="Tape drive not found", slug="tape", body="Check the SAS cable.")
+
+    hits = selectors.article_search(query="VSS_E_WRITERERROR_TIMOUT", language="en")
+
+    assert [hit.article.slug for hit in hits][:1] == ["vss-timeout"]
