@@ -37,6 +37,7 @@ from partners.models import (
 )
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
+from portal.core.text import clean_text
 from tickets import services as ticket_services
 
 logger = logging.getLogger(__name__)
@@ -50,16 +51,7 @@ KEY_GROUPS, KEY_GROUP_LENGTH = 5, 5
 
 
 def _text(value: str, *, field: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(_("Please fill in %(field)s.") % {"field": field}, code="required")
-    if len(value) > limit:
-        raise ApplicationError(
-            _("%(field)s is too long (at most %(limit)s characters).")
-            % {"field": field, "limit": limit},
-            code="too-long",
-        )
-    return value
+    return clean_text(value, field=field, limit=limit, required=required)
 
 
 def _email(value: str) -> str:

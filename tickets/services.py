@@ -39,6 +39,7 @@ from knowledge.models import Article
 from partners import selectors as partner_selectors
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
+from portal.core.text import clean_text
 from surveys import services as survey_services
 from teams import selectors as team_selectors
 from teams import services as team_services
@@ -218,16 +219,7 @@ def _stored_bytes(ticket: Ticket) -> int:
 
 
 def _clean_text(value: str, *, field: str, limit: int) -> str:
-    value = mask_passwords((value or "").strip())
-    if not value:
-        raise ApplicationError(_("Please fill in %(field)s.") % {"field": field}, code="required")
-    if len(value) > limit:
-        raise ApplicationError(
-            _("%(field)s is too long (at most %(limit)s characters).")
-            % {"field": field, "limit": limit},
-            code="too-long",
-        )
-    return value
+    return clean_text(value, field=field, limit=limit, transform=mask_passwords)
 
 
 def article_public_url(article: Article) -> str:

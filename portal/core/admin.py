@@ -6,6 +6,20 @@ from django.utils.translation import ngettext
 from portal.core import services
 from portal.core.models import OutboundEmail
 
+
+class ReadOnlyAdminMixin:
+    """For records the desk reads but never writes by hand: no add, change or delete."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 # Shown through the methods below, which say when a removed body went.
 BODY_FIELDS = ("body_text", "body_html")
 
