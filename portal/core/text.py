@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from portal.core.errors import ApplicationError
+from portal.core.errors import ApplicationError, CommonError
 
 
 def clean_text(
@@ -27,11 +27,13 @@ def clean_text(
     if transform is not None:
         value = transform(value)
     if required and not value:
-        raise ApplicationError(_("Please fill in %(field)s.") % {"field": field}, code="required")
+        raise ApplicationError(
+            _("Please fill in %(field)s.") % {"field": field}, code=CommonError.REQUIRED
+        )
     if len(value) > limit:
         raise ApplicationError(
             _("%(field)s is too long (at most %(limit)s characters).")
             % {"field": field, "limit": limit},
-            code="too-long",
+            code=CommonError.TOO_LONG,
         )
     return value
