@@ -233,7 +233,7 @@ class TestReplies:
         def broken(**kwargs):
             raise RuntimeError("database hiccup")
 
-        monkeypatch.setattr(services, "ticket_customer_message", broken)
+        monkeypatch.setattr(services.email_replies, "ticket_customer_message", broken)
         client.raise_request_exception = False
         before = snapshot(waiting_ticket)
 

@@ -238,7 +238,7 @@ def test_the_sweep_skips_a_ticket_the_customer_is_writing_to(
     writer = threading.current_thread
     main = writer()
     locked, go = pause_after(
-        monkeypatch, services, "mask_passwords", only_in=lambda: writer() is not main
+        monkeypatch, services.base, "mask_passwords", only_in=lambda: writer() is not main
     )
 
     def answer():
@@ -285,7 +285,7 @@ def test_an_answer_that_meets_a_closure_in_progress_reopens_the_ticket(
     # Given a ticket due for closure, and a sweep that has closed it but not yet committed.
     (ticket,) = waiting_tickets(silent_customer, us_engineer, 1, attempts=3)
     frozen_monday.move_to(day(10))
-    closing, go = pause_after(monkeypatch, services, "_mail_many")
+    closing, go = pause_after(monkeypatch, services.sweep, "_mail_many")
     sweep_thread, sweep_outcome = in_thread(lambda: services.tickets_sweep(now=day(10)))
     try:
         assert closing.wait(timeout=10), "the sweep never reached the closure"
@@ -328,7 +328,7 @@ def test_an_answer_that_meets_a_reminder_in_progress_ends_the_waiting(
 ):
     (ticket,) = waiting_tickets(silent_customer, us_engineer, 1, attempts=1)
     frozen_monday.move_to(day(4))
-    reminding, go = pause_after(monkeypatch, services, "_mail_many")
+    reminding, go = pause_after(monkeypatch, services.sweep, "_mail_many")
     sweep_thread, sweep_outcome = in_thread(lambda: services.tickets_sweep(now=day(4)))
     try:
         assert reminding.wait(timeout=10), "the sweep never reached the reminder"
