@@ -16,10 +16,9 @@ valid, get 403 before anything is looked up.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.urls import path, reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -40,8 +39,8 @@ from rest_framework.throttling import UserRateThrottle
 from entitlements.serializers import DetailSerializer
 from entitlements.services import EntitlementRefused
 from portal.core.errors import ApplicationError
-from tickets import selectors, services
-from tickets.models import Attachment, Message, Ticket
+from tickets import access, selectors, services
+from tickets.models import Message, Ticket
 from tickets.serializers import (
     CallAttemptCreateSerializer,
     CustomerMessageCreateSerializer,
@@ -92,7 +91,7 @@ def _error(exc: ApplicationError, fields: dict[str, str]) -> Response:
 
 def _not_found() -> NotFound:
     # One answer for every ticket a caller may not see, whether it exists or not.
-    return NotFound(_("There is no request with this ID."))
+    return NotFound(access.NOT_FOUND)
 
 
 NOT_SIGNED_IN = OpenApiResponse(DetailSerializer, description="Not signed in.")
@@ -199,23 +198,17 @@ class MayTriageElseNotFound(BasePermission):
         return selectors.staff_may_triage(user)
 
 
+def _listed_files() -> Prefetch:
+    """A message's attachments as the list ``listed_attachments``, which the serializer reads."""
+    return Prefetch("attachments", to_attr="listed_attachments")
+
+
 def _public_messages() -> Prefetch:
     return Prefetch(
         "messages",
-        queryset=Message.objects.exclude(kind=Message.Kind.NOTE).prefetch_related("attachments"),
+        queryset=Message.objects.exclude(kind=Message.Kind.NOTE).prefetch_related(_listed_files()),
         to_attr="public_messages",
     )
-
-
-def _customer_tickets(request: Request) -> QuerySet[Ticket]:
-    return Ticket.objects.for_customer(request.user).select_related("product", "team")
-
-
-def _customer_ticket(request: Request, ticket_id: str) -> Ticket:
-    ticket = _customer_tickets(request).filter(ticket_id=ticket_id).first()
-    if ticket is None:
-        raise _not_found()
-    return ticket
 
 
 def _ticket_detail(ticket_pk: int) -> Ticket:
@@ -235,25 +228,15 @@ def _created_detail(created: services.NewTicket) -> Ticket:
     message = created.message
     if message is None:
         return _ticket_detail(ticket.pk)
-    attachments = Attachment.objects.none()
-    attachments._result_cache = list(created.attachments)
-    attachments._prefetch_done = True
-    message._prefetched_objects_cache = {"attachments": attachments}
+    message.listed_attachments = list(created.attachments)
     ticket.public_messages = [message]
-    return ticket
-
-
-def _staff_ticket(ticket_id: str) -> Ticket:
-    ticket = Ticket.objects.select_related("team").filter(ticket_id=ticket_id).first()
-    if ticket is None:
-        raise _not_found()
     return ticket
 
 
 def _message(message: Message) -> Message:
     return (
         Message.objects.select_related("ticket__team")
-        .prefetch_related("attachments")
+        .prefetch_related(_listed_files())
         .get(pk=message.pk)
     )
 
@@ -346,7 +329,7 @@ def ticket_list_create(request: Request) -> Response:
 
 
 def _ticket_list(request: Request) -> Response:
-    tickets = _customer_tickets(request).order_by("-last_activity_at", "-pk")
+    tickets = selectors.customer_tickets(customer=request.user)
     paginator = TicketPagination()
     page = paginator.paginate_queryset(tickets, request)
     return paginator.get_paginated_response(TicketSerializer(page, many=True).data)
@@ -364,7 +347,7 @@ def _ticket_list(request: Request) -> Response:
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def ticket_detail(request: Request, ticket_id: str) -> Response:
-    ticket = _customer_ticket(request, ticket_id)
+    ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
     return Response(TicketDetailSerializer(_ticket_detail(ticket.pk)).data)
 
 
@@ -390,7 +373,7 @@ def ticket_detail(request: Request, ticket_id: str) -> Response:
 @permission_classes([IsAuthenticated])
 @throttle_classes([TicketCommentThrottle])
 def ticket_message_create(request: Request, ticket_id: str) -> Response:
-    ticket = _customer_ticket(request, ticket_id)
+    ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
     serializer = CustomerMessageCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
@@ -420,7 +403,7 @@ def ticket_message_create(request: Request, ticket_id: str) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def ticket_close(request: Request, ticket_id: str) -> Response:
-    ticket = _customer_ticket(request, ticket_id)
+    ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
     try:
         services.ticket_close_by_customer(ticket=ticket, actor=request.user)
     except ApplicationError as exc:
@@ -449,7 +432,7 @@ def ticket_close(request: Request, ticket_id: str) -> Response:
 @permission_classes([IsAuthenticated])
 @throttle_classes([TicketCommentThrottle])
 def ticket_reopen(request: Request, ticket_id: str) -> Response:
-    ticket = _customer_ticket(request, ticket_id)
+    ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
     serializer = ReopenSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
@@ -493,7 +476,7 @@ def _staff_result(message: Message) -> Response:
 @api_view(["POST"])
 @permission_classes([MayTriageElseNotFound])
 def staff_reply_create(request: Request, ticket_id: str) -> Response:
-    ticket = _staff_ticket(ticket_id)
+    ticket = access.staff_ticket(ticket_id=ticket_id)
     serializer = StaffReplyCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
@@ -525,7 +508,7 @@ def staff_reply_create(request: Request, ticket_id: str) -> Response:
 @api_view(["POST"])
 @permission_classes([MayTriageElseNotFound])
 def staff_call_attempt_create(request: Request, ticket_id: str) -> Response:
-    ticket = _staff_ticket(ticket_id)
+    ticket = access.staff_ticket(ticket_id=ticket_id)
     serializer = CallAttemptCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:

@@ -105,7 +105,8 @@ class MessageSerializer(serializers.Serializer):
     body = serializers.CharField()
     awaits_customer = serializers.BooleanField(help_text="Support waits for the customer's reply.")
     created_at = TeamTimeField(team="ticket.team")
-    attachments = AttachmentSerializer(many=True)
+    # Read from the list the API's queries prefetch (``listed_attachments``).
+    attachments = AttachmentSerializer(many=True, source="listed_attachments")
 
 
 # --- Tickets ------------------------------------------------------------------------------------

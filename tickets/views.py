@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from entitlements.services import Decision, EntitlementRefused
 from knowledge import suggestions as knowledge_suggestions
 from portal.core.errors import ApplicationError
 from portal.core.transactions import atomic_writes
-from tickets import display, links, selectors, services
+from tickets import access, display, selectors, services
 from tickets.forms import CUSTOMER_CATEGORIES, CommentForm, ReopenForm, TicketForm
 from tickets.models import Message, Resolution, Status, Ticket
 
@@ -69,26 +69,6 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(
         request, "tickets/rate_limited.html", {"message": _too_many_message()}, status=429
     )
-
-
-# --- Access: every view reaches a ticket only through one of these two helpers ----------------
-
-
-def _ticket_for_customer(request: HttpRequest, ticket_id: str) -> Ticket:
-    """The signed-in customer's own ticket; any other ID is "not found", never "forbidden"."""
-    ticket = selectors.customer_ticket(customer=request.user, ticket_id=ticket_id)
-    if ticket is None:
-        raise Http404
-    return ticket
-
-
-def _ticket_for_link(token: str, *, record_use: bool = False) -> Ticket:
-    """The one ticket a private link opens; unknown, revoked and expired links are "not found"."""
-    ticket = links.link_ticket(token=token, record_use=record_use)
-    if ticket is None:
-        raise Http404
-    # The link's query already read the ticket with its customer, product and team.
-    return ticket
 
 
 @dataclass(frozen=True)
@@ -433,31 +413,12 @@ def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
     return response
 
 
-def _attachment_response(ticket: Ticket, attachment_id: int) -> FileResponse:
-    attachment = selectors.ticket_attachment(ticket=ticket, attachment_id=attachment_id)
-    if attachment is None:
-        raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except (OSError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @atomic_writes
 @login_required
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="tickets.comment", key="user", rate=_comment_rate, method="POST", block=False)
 def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    ticket = _ticket_for_customer(request, ticket_id)
+    ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
     return _ticket_page(
         request, TicketAccess(ticket=ticket, actor=request.user, via=Message.Via.WEB)
     )
@@ -466,8 +427,8 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, ticket_id: str, attachment_id: int):
-    ticket = _ticket_for_customer(request, ticket_id)
-    return _attachment_response(ticket, attachment_id)
+    ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
+    return access.customer_attachment_response(ticket=ticket, attachment_id=attachment_id)
 
 
 # --- Behind a private link --------------------------------------------------------------------
@@ -480,7 +441,7 @@ def attachment_download(request: HttpRequest, ticket_id: str, attachment_id: int
 def link_detail(request: HttpRequest, token: str) -> HttpResponse:
     if getattr(request, "limited", False):
         return _too_many(request)
-    ticket = _ticket_for_link(token, record_use=request.method == "POST")
+    ticket = access.link_ticket(token=token, record_use=request.method == "POST")
     # The link stands for the ticket's customer: nobody is signed in, and the actor is the
     # customer the service falls back to.
     return _ticket_page(
@@ -493,5 +454,5 @@ def link_detail(request: HttpRequest, token: str) -> HttpResponse:
 def link_attachment(request: HttpRequest, token: str, attachment_id: int):
     if getattr(request, "limited", False):
         return _too_many(request)
-    ticket = _ticket_for_link(token)
-    return _attachment_response(ticket, attachment_id)
+    ticket = access.link_ticket(token=token)
+    return access.customer_attachment_response(ticket=ticket, attachment_id=attachment_id)
