@@ -17,6 +17,10 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+# A request in any of these is still open: support or the customer has something to do.
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+
+
 class Resolution(models.TextChoices):
     RESOLVED = "resolved", _("resolved by support")
     CUSTOMER_CLOSED = "customer-closed", _("closed by the customer")
@@ -45,7 +49,9 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
             )
         )
 
-    def unclosed(self) -> TicketQuerySet:
+    def open(self) -> TicketQuerySet:
+        """The requests that are not closed (``OPEN_STATUSES``), as the partial indexes on
+        unclosed tickets state it."""
         return self.exclude(status=Status.CLOSED)
 
     def by_due(self) -> TicketQuerySet:
@@ -203,6 +209,11 @@ class Ticket(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == Status.CLOSED
+
+    def may_be_reopened(self) -> bool:
+        """Whether the customer may reopen this request: it is closed, and support did not
+        cancel it as opened by mistake (a new problem then needs a new request)."""
+        return self.status == Status.CLOSED and self.resolution != Resolution.CANCELLED
 
 
 class EngineerProfile(models.Model):

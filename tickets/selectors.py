@@ -51,7 +51,7 @@ def partner_open_tickets(*, customer, organisation_id: int) -> list[Ticket]:
     return list(
         Ticket.objects.for_customer(customer)
         .filter(partner_organisation_id=organisation_id)
-        .unclosed()
+        .open()
         .select_related("product", "team")
         .order_by("-last_activity_at", "-pk")
     )

@@ -403,7 +403,7 @@ def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
             "can_comment": not is_closed or bool(comment_form.is_bound and comment_form.errors),
             "can_close": ticket.status in OPEN_STATES,
             "can_agree": selectors.closure_proposal_stands(ticket=ticket, thread=thread),
-            "can_reopen": is_closed and ticket.resolution != Resolution.CANCELLED,
+            "can_reopen": ticket.may_be_reopened(),
             "cancelled": is_closed and ticket.resolution == Resolution.CANCELLED,
         },
     )

@@ -35,6 +35,7 @@ from tickets.services.state import (
     WAITING_FIELDS,
     _end_waiting,
     _reopen,
+    _require_reopenable,
     _start_or_count_attempt,
 )
 
@@ -148,11 +149,7 @@ def ticket_reopen(
 ) -> Ticket:
     """Reopen a closed request with the customer's comment; no further credit is used."""
     ticket = _lock(ticket)
-    _require(ticket, [Status.CLOSED], _("reopened"))
-    if ticket.resolution == Resolution.CANCELLED:
-        raise ApplicationError(
-            _("This request was cancelled; please send a new request."), code="cancelled"
-        )
+    _require_reopenable(ticket)
     comment = _clean_text(comment, field=_("a comment"), limit=20000)
     now = timezone.now()
     _reopen(ticket)

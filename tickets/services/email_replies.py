@@ -19,12 +19,10 @@ from django.utils.translation import gettext as _
 from entitlements import services as entitlement_services
 from entitlements.models import Channel
 from portal.core import services as outbox
-from portal.core.errors import ApplicationError
 from tickets import attachments as attachment_checks
 from tickets import links, selectors
 from tickets.models import (
     Message,
-    Resolution,
     Status,
     Ticket,
 )
@@ -40,7 +38,7 @@ from tickets.services.base import (
 )
 from tickets.services.conversation import ticket_customer_message
 from tickets.services.creation import ticket_create
-from tickets.services.state import STATE_FIELDS, _end_waiting, _reopen
+from tickets.services.state import STATE_FIELDS, _end_waiting, _reopen, _require_reopenable
 
 
 @dataclass(frozen=True)
@@ -77,10 +75,7 @@ def ticket_customer_reply_by_email(
             ticket=ticket, body=body, files=files, via=Message.Via.EMAIL, actor=actor
         )
         return EmailReply(ticket=message.ticket, message=message)
-    if ticket.resolution == Resolution.CANCELLED:
-        raise ApplicationError(
-            _("This request was cancelled; please send a new request."), code="cancelled"
-        )
+    _require_reopenable(ticket)
     now = timezone.now()
     window_start = now - timedelta(days=settings.TICKET_REOPEN_BY_REPLY_DAYS)
     if ticket.closed_at is None or ticket.closed_at >= window_start:
@@ -122,7 +117,7 @@ def _follow_up_by_reply(
 ) -> EmailReply:
     # Another late reply (the closed request is locked, so replies come one at a time) joins
     # the request the first one opened, while that is not closed, instead of opening another.
-    open_follow_up = ticket.followed_by.unclosed().order_by("-created_at", "-pk").first()
+    open_follow_up = ticket.followed_by.open().order_by("-created_at", "-pk").first()
     if open_follow_up is not None:
         message = ticket_customer_message(
             ticket=open_follow_up, body=body, files=files, via=Message.Via.EMAIL, actor=actor

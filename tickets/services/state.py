@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
+from portal.core.errors import ApplicationError
 from surveys import services as survey_services
 from tickets import links
 from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.services.base import LAST_ATTEMPT_GRACE
+from tickets.services.base import LAST_ATTEMPT_GRACE, _require
 
 
 def _start_or_count_attempt(ticket: Ticket, now: datetime) -> None:
@@ -69,3 +71,12 @@ def _reopen(ticket: Ticket) -> None:
     # However it is reopened (the page, the API, a reply by e-mail), the survey of the closure
     # no longer applies.
     survey_services.satisfaction_withdraw(ticket=ticket)
+
+
+def _require_reopenable(ticket: Ticket) -> None:
+    """Refuse to reopen a request that is not closed, or that support cancelled."""
+    _require(ticket, [Status.CLOSED], _("reopened"))
+    if not ticket.may_be_reopened():
+        raise ApplicationError(
+            _("This request was cancelled; please send a new request."), code="cancelled"
+        )
