@@ -578,7 +578,7 @@ def inbound_email_assign(*, inbound: InboundEmail, ticket_id: str, staff) -> Ass
     TicketEvent.objects.create(
         ticket=ticket,
         actor=staff,
-        action="e-mail added by staff",
+        action=TicketEvent.Action.EMAIL_ADDED_BY_STAFF,
         from_status=status,
         to_status=status,
         detail=detail[:300],

@@ -330,6 +330,53 @@ class Attachment(models.Model):
 class TicketEvent(models.Model):
     """Every change of a ticket: who, when, what, from which status to which."""
 
+    class Action(models.TextChoices):
+        """What happened to the ticket; the values are what the history has always stored."""
+
+        CREATED = "created", _("created")
+        ASSIGNED_AUTOMATICALLY = "assigned automatically", _("assigned automatically")
+        ASSIGNED_TO_OTHER_TEAM = "assigned to the other team", _("assigned to the other team")
+        TAKEN = "taken", _("taken")
+        ASSIGNED = "assigned", _("assigned")
+        PRIORITY_CHANGED = "priority changed", _("priority changed")
+        SOLVED_BY_ARTICLE = "solved_by_article", _("solved by an article")
+        REPLIED = "replied", _("replied")
+        INTERNAL_NOTE = "internal note", _("internal note")
+        CALL_REACHED = "call reached", _("call reached")
+        CALL_NOT_REACHED = "call not reached", _("call not reached")
+        CUSTOMER_WROTE = "customer wrote", _("customer wrote")
+        REOPENED_BY_REPLY = "reopened by customer reply", _("reopened by the customer's reply")
+        REOPENED = "reopened", _("reopened")
+        REMINDER_SENT = "reminder sent", _("reminder sent")
+        CLOSURE_PROPOSED = "closure proposed", _("closure proposed")
+        CLOSURE_WITHDRAWN = "closure proposal withdrawn", _("closure proposal withdrawn")
+        CLOSED_RESOLVED = f"closed: {Resolution.RESOLVED}", _("closed: resolved by support")
+        CLOSED_BY_CUSTOMER = (
+            f"closed: {Resolution.CUSTOMER_CLOSED}",
+            _("closed by the customer"),
+        )
+        CLOSED_AUTOMATICALLY = (
+            f"closed: {Resolution.AUTO_CLOSED}",
+            _("closed after unanswered contact attempts"),
+        )
+        CLOSED_UNRESOLVED = (
+            f"closed: {Resolution.CANNOT_RESOLVE}",
+            _("closed unresolved with the customer's agreement"),
+        )
+        CLOSED_CANCELLED = (
+            f"closed: {Resolution.CANCELLED}",
+            _("closed: cancelled as opened by mistake"),
+        )
+        LINKS_REVOKED = "links revoked", _("private links revoked")
+        FOLLOWED_BY = "followed by", _("followed by a new request")
+        FOLLOWS = "follows", _("follows an earlier request")
+        EMAIL_ADDED_BY_STAFF = "e-mail added by staff", _("e-mail added by staff")
+
+        @classmethod
+        def closed(cls, resolution: str) -> TicketEvent.Action:
+            """The closing event of a ticket closed with ``resolution``."""
+            return cls(f"closed: {resolution}")
+
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
     )
@@ -342,7 +389,7 @@ class TicketEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    action = models.CharField(_("action"), max_length=40)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     from_status = models.CharField(_("from"), max_length=10, blank=True)
     to_status = models.CharField(_("to"), max_length=10, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)

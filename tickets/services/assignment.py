@@ -13,6 +13,7 @@ from tickets.models import (
     Priority,
     Status,
     Ticket,
+    TicketEvent,
 )
 from tickets.services.base import OPEN_STATES, _event, _lock, _published, _require
 
@@ -63,7 +64,7 @@ def _assign(ticket: Ticket, engineer, *, actor, action: str) -> None:
 def ticket_take(*, ticket: Ticket, engineer) -> Ticket:
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATES, _("taken"))
-    _assign(ticket, engineer, actor=engineer, action="taken")
+    _assign(ticket, engineer, actor=engineer, action=TicketEvent.Action.TAKEN)
     return ticket
 
 
@@ -73,7 +74,7 @@ def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
         raise ApplicationError(_("Only support engineers can be assigned."), code="not-staff")
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATES, _("assigned"))
-    _assign(ticket, engineer, actor=actor, action="assigned")
+    _assign(ticket, engineer, actor=actor, action=TicketEvent.Action.ASSIGNED)
     return ticket
 
 
@@ -87,7 +88,7 @@ def ticket_set_priority(*, ticket: Ticket, priority: int, actor) -> Ticket:
     ticket.save(update_fields=["priority"])
     _event(
         ticket,
-        "priority changed",
+        TicketEvent.Action.PRIORITY_CHANGED,
         actor=actor,
         before=ticket.status,
         detail=f"{before} → {ticket.get_priority_display()}",
@@ -115,7 +116,7 @@ def ticket_solved_by_set(*, ticket: Ticket, article: Article | None, actor) -> T
     ticket.save(update_fields=["solved_by"])
     _event(
         ticket,
-        "solved_by_article",
+        TicketEvent.Action.SOLVED_BY_ARTICLE,
         actor=actor,
         before=ticket.status,
         detail=article.title if article is not None else "cleared",

@@ -44,11 +44,13 @@ OPEN_STATES = OPEN_STATUSES
 PARTNER_FIRST_RESPONSE_DAYS = 1
 # The entitlement decision's answer to a pre- or post-sales request: a partner-level service.
 PARTNER_ONLY_REFUSAL = "partner-only"
-CLOSURE_PROPOSED = "closure proposed"
-CLOSURE_WITHDRAWN = "closure proposal withdrawn"
+CLOSURE_PROPOSED = TicketEvent.Action.CLOSURE_PROPOSED
+CLOSURE_WITHDRAWN = TicketEvent.Action.CLOSURE_WITHDRAWN
 
 
-def _event(ticket: Ticket, action: str, *, actor=None, before: str = "", detail: str = "") -> None:
+def _event(
+    ticket: Ticket, action: TicketEvent.Action, *, actor=None, before: str = "", detail: str = ""
+) -> None:
     TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,

@@ -49,7 +49,7 @@ def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str
     _end_waiting(ticket)
     ticket.last_activity_at = now
     ticket.save(update_fields=STATE_FIELDS)
-    _event(ticket, f"closed: {resolution}", actor=actor, before=before, detail=detail)
+    _event(ticket, TicketEvent.Action.closed(resolution), actor=actor, before=before, detail=detail)
     links.links_expire_after_close(ticket_ids=[ticket.pk], closed_at=now)
     _notify(ticket, "ticket_closed", resolution=ticket.get_resolution_display())
     if resolution != Resolution.CANCELLED:
@@ -164,7 +164,9 @@ def ticket_reopen(
     _end_waiting(ticket)
     ticket.last_activity_at = now
     ticket.save(update_fields=STATE_FIELDS)
-    _event(ticket, "reopened", actor=actor or ticket.customer, before=Status.CLOSED)
+    _event(
+        ticket, TicketEvent.Action.REOPENED, actor=actor or ticket.customer, before=Status.CLOSED
+    )
     return ticket
 
 
@@ -184,5 +186,7 @@ def ticket_cancel_as_mistake(*, ticket: Ticket, staff, reason: str) -> Ticket:
 @transaction.atomic
 def ticket_revoke_links(*, ticket: Ticket, staff, reason: str) -> int:
     count = links.links_revoke(ticket=ticket, reason=reason)
-    _event(ticket, "links revoked", actor=staff, before=ticket.status, detail=reason)
+    _event(
+        ticket, TicketEvent.Action.LINKS_REVOKED, actor=staff, before=ticket.status, detail=reason
+    )
     return count

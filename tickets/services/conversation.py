@@ -18,6 +18,7 @@ from tickets.models import (
     Resolution,
     Status,
     Ticket,
+    TicketEvent,
 )
 from tickets.services.base import (
     CLOSURE_WITHDRAWN,
@@ -98,7 +99,7 @@ def ticket_reply(
     )
     _event(
         ticket,
-        "replied",
+        TicketEvent.Action.REPLIED,
         actor=engineer,
         before=before,
         detail="asks customer" if awaits_customer else "",
@@ -127,7 +128,7 @@ def ticket_note(
         ticket=ticket, author=engineer, kind=Message.Kind.NOTE, via=Message.Via.ADMIN, body=body
     )
     _store_attachments(message, checked)
-    _event(ticket, "internal note", actor=engineer, before=ticket.status)
+    _event(ticket, TicketEvent.Action.INTERNAL_NOTE, actor=engineer, before=ticket.status)
     return message
 
 
@@ -173,7 +174,12 @@ def ticket_log_call(
             *WAITING_FIELDS,
         ]
     )  # fmt: skip
-    _event(ticket, "call reached" if reached else "call not reached", actor=engineer, before=before)
+    _event(
+        ticket,
+        TicketEvent.Action.CALL_REACHED if reached else TicketEvent.Action.CALL_NOT_REACHED,
+        actor=engineer,
+        before=before,
+    )
     if not reached:
         _notify(ticket, "ticket_call_attempt", message=message)
     return message
@@ -220,7 +226,11 @@ def ticket_customer_message(
     withdrawn = _closure_proposal_withdraw(ticket)
     ticket.last_activity_at = now
     ticket.save(update_fields=STATE_FIELDS)
-    action = "reopened by customer reply" if before == Status.CLOSED else "customer wrote"
+    action = (
+        TicketEvent.Action.REOPENED_BY_REPLY
+        if before == Status.CLOSED
+        else TicketEvent.Action.CUSTOMER_WROTE
+    )
     _event(ticket, action, actor=actor or ticket.customer, before=before, detail=via)
     if withdrawn:
         _event(

@@ -228,7 +228,7 @@ def _ticket_created(
         TicketEvent(
             ticket=ticket,
             actor=actor,
-            action="created",
+            action=TicketEvent.Action.CREATED,
             from_status="",
             to_status=Status.NEW,
             detail=detail[:300],
@@ -239,7 +239,7 @@ def _ticket_created(
             TicketEvent(
                 ticket=ticket,
                 actor=None,
-                action="assigned automatically",
+                action=TicketEvent.Action.ASSIGNED_AUTOMATICALLY,
                 from_status=Status.NEW,
                 to_status=ticket.status,
                 detail=str(engineer)[:300],
@@ -250,7 +250,7 @@ def _ticket_created(
             TicketEvent(
                 ticket=ticket,
                 actor=None,
-                action="assigned to the other team",
+                action=TicketEvent.Action.ASSIGNED_TO_OTHER_TEAM,
                 from_status=ticket.status,
                 to_status=ticket.status,
                 detail=(

@@ -25,6 +25,7 @@ from tickets.models import (
     Message,
     Status,
     Ticket,
+    TicketEvent,
 )
 from tickets.services.base import (
     _clean_text,
@@ -103,7 +104,7 @@ def _reopen_by_reply(
     ticket.save(update_fields=STATE_FIELDS)
     _event(
         ticket,
-        "reopened by customer reply",
+        TicketEvent.Action.REOPENED_BY_REPLY,
         actor=actor,
         before=Status.CLOSED,
         detail=Message.Via.EMAIL,
@@ -170,8 +171,20 @@ def _follow_up_by_reply(
     follow_up = created.ticket
     follow_up.follows = ticket
     follow_up.save(update_fields=["follows"])
-    _event(follow_up, "follows", actor=actor, before=follow_up.status, detail=ticket.ticket_id)
-    _event(ticket, "followed by", actor=actor, before=ticket.status, detail=follow_up.ticket_id)
+    _event(
+        follow_up,
+        TicketEvent.Action.FOLLOWS,
+        actor=actor,
+        before=follow_up.status,
+        detail=ticket.ticket_id,
+    )
+    _event(
+        ticket,
+        TicketEvent.Action.FOLLOWED_BY,
+        actor=actor,
+        before=ticket.status,
+        detail=follow_up.ticket_id,
+    )
     return EmailReply(ticket=follow_up, message=created.message, follow_up=True)
 
 

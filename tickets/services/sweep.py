@@ -126,7 +126,7 @@ def _sweep_reminders(now: datetime, batch: int) -> int:
             TicketEvent(
                 ticket=t,
                 at=now,
-                action="reminder sent",
+                action=TicketEvent.Action.REMINDER_SENT,
                 from_status=Status.WAITING,
                 to_status=Status.WAITING,
                 detail=f"attempt {t.contact_attempts}",
@@ -155,7 +155,7 @@ def _sweep_closures(now: datetime, batch: int) -> int:
             TicketEvent(
                 ticket=t,
                 at=now,
-                action=f"closed: {Resolution.AUTO_CLOSED}",
+                action=TicketEvent.Action.CLOSED_AUTOMATICALLY,
                 from_status=Status.WAITING,
                 to_status=Status.CLOSED,
                 detail=f"{t.contact_attempts} unanswered contact attempts",
