@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "onsite",
     "betas",
     "knowledge",
+    "portal.demo",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
 ]
