@@ -4,9 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from entitlements import webhooks as entitlement_webhooks
-from portal.core import desk
 from portal.core import views as core_views
 from telemetry import dashboard as telemetry_dashboard
+from tickets import desk_views
 from tickets import webhooks as ticket_webhooks
 
 admin.site.site_header = "NovaDesk"
@@ -36,9 +36,13 @@ urlpatterns = [
         include((ticket_webhooks.inbound_urlpatterns(settings.INBOUND_EMAIL_PROVIDER), "anymail")),
     ),
     # Staff sign in through the portal's (throttled) sign-in; the desk's own admin pages.
-    path("admin/login/", desk.admin_login, name="desk-admin-login"),
-    path("admin/desk/callbacks/", admin.site.admin_view(desk.callbacks), name="desk-callbacks"),
-    path("admin/desk/dashboard/", admin.site.admin_view(desk.dashboard), name="desk-dashboard"),
+    path("admin/login/", core_views.admin_login, name="desk-admin-login"),
+    path(
+        "admin/desk/callbacks/", admin.site.admin_view(desk_views.callbacks), name="desk-callbacks"
+    ),
+    path(
+        "admin/desk/dashboard/", admin.site.admin_view(desk_views.dashboard), name="desk-dashboard"
+    ),
     path(
         "admin/telemetry/dashboard/",
         admin.site.admin_view(telemetry_dashboard.dashboard),

@@ -210,6 +210,11 @@ class Ticket(models.Model):
     def is_closed(self) -> bool:
         return self.status == Status.CLOSED
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the request is still open (not closed)."""
+        return self.status in OPEN_STATUSES
+
     def may_be_reopened(self) -> bool:
         """Whether the customer may reopen this request: it is closed, and support did not
         cancel it as opened by mistake (a new problem then needs a new request)."""

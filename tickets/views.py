@@ -40,7 +40,6 @@ TICKET_ERROR_FIELDS = {
     **dict.fromkeys(FILE_ERRORS, "attachments"),
 }
 PAGE_SIZE = 25
-OPEN_STATES = (Status.NEW, Status.OPEN, Status.WAITING)
 
 
 # --- Rate limits (read at call time, so a changed setting applies at once) ---------------------
@@ -401,7 +400,7 @@ def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
             "reopen_form": reopen_form,
             # A refused comment stays on the page with its error, so nothing typed is lost.
             "can_comment": not is_closed or bool(comment_form.is_bound and comment_form.errors),
-            "can_close": ticket.status in OPEN_STATES,
+            "can_close": ticket.is_open,
             "can_agree": selectors.closure_proposal_stands(ticket=ticket, thread=thread),
             "can_reopen": ticket.may_be_reopened(),
             "cancelled": is_closed and ticket.resolution == Resolution.CANCELLED,

@@ -1,6 +1,12 @@
+from urllib.parse import urlencode
+
+from django.contrib import admin
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,3 +24,31 @@ def home(request: HttpRequest):
 def healthz(request: HttpRequest) -> JsonResponse:
     report = health_report()
     return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Send the admin's sign-in to the portal's, keeping where to go afterwards.
+
+    The portal's sign-in (allauth) throttles failed attempts (``ACCOUNT_RATE_LIMITS``) and
+    needs a verified address, for staff as for everyone. A signed-in user without access to the
+    admin gets a page saying so: sending them to the portal's sign-in would bounce straight
+    back here (allauth redirects signed-in users).
+    """
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return HttpResponseRedirect(next_url)
+        context = {
+            **admin.site.each_context(request),
+            "title": _("No access to the support desk"),
+            "logout_url": reverse("account_logout"),
+        }
+        return render(request, "admin/desk/no_access.html", context, status=403)
+    return HttpResponseRedirect(
+        f"{reverse('account_login')}?{urlencode({'next': next_url}, safe='/')}"
+    )

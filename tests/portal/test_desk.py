@@ -15,12 +15,11 @@ from django.utils import timezone
 
 from entitlements.models import Product
 from entitlements.services import catalogue_load
-from portal.core import desk
 from portal.core.models import OutboundEmail
 from teams.models import Team
 from tests.factories import PASSWORD, StaffFactory, UserFactory, grant
 from tests.tickets.conftest import MONDAY_MORNING_LA, engineer
-from tickets import services
+from tickets import desk_selectors, services
 from tickets.models import Message, Resolution, Status, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -551,7 +550,7 @@ class TestDashboard:
 
 
 def test_backlog_days_end_at_midnight_and_today_at_now(now):
-    days = desk.backlog_days(now)
+    days = desk_selectors.backlog_days(now)
 
     assert len(days) == 30
     assert days[-1][1] == now

@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from knowledge.models import Article
 from portal.core.errors import ApplicationError
 from tickets.models import (
+    OPEN_STATUSES,
     EngineerProfile,
     Priority,
     Status,
     Ticket,
     TicketEvent,
 )
-from tickets.services.base import OPEN_STATES, _event, _lock, _published, _require
+from tickets.services.base import _event, _lock, _published, _require
 
 
 def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
@@ -38,7 +39,7 @@ def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
             # submission. COUNT(*) without GROUP BY always gives one row (0 when none), and
             # reads the index only, where COUNT(id) would visit every ticket's row.
             load=Subquery(
-                Ticket.objects.filter(assignee=OuterRef("user_id"), status__in=OPEN_STATES)
+                Ticket.objects.filter(assignee=OuterRef("user_id"), status__in=OPEN_STATUSES)
                 .order_by()
                 .annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
                 .values("n")
@@ -63,7 +64,7 @@ def _assign(ticket: Ticket, engineer, *, actor, action: str) -> None:
 @transaction.atomic
 def ticket_take(*, ticket: Ticket, engineer) -> Ticket:
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("taken"))
+    _require(ticket, OPEN_STATUSES, _("taken"))
     _assign(ticket, engineer, actor=engineer, action=TicketEvent.Action.TAKEN)
     return ticket
 
@@ -73,7 +74,7 @@ def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
     if not engineer.is_staff:
         raise ApplicationError(_("Only support engineers can be assigned."), code="not-staff")
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("assigned"))
+    _require(ticket, OPEN_STATUSES, _("assigned"))
     _assign(ticket, engineer, actor=actor, action=TicketEvent.Action.ASSIGNED)
     return ticket
 

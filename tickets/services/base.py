@@ -25,7 +25,6 @@ from portal.core.text import clean_text
 from tickets import attachments as attachment_checks
 from tickets import links
 from tickets.models import (
-    OPEN_STATUSES,
     Attachment,
     Message,
     ReplyToken,
@@ -39,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 CALLBACK_HOURS = 3
 LAST_ATTEMPT_GRACE = timedelta(days=1)
-OPEN_STATES = OPEN_STATUSES
 # Partners' pre- and post-sales requests are answered online within a business day.
 PARTNER_FIRST_RESPONSE_DAYS = 1
 # The entitlement decision's answer to a pre- or post-sales request: a partner-level service.

@@ -14,6 +14,7 @@ from portal.core.errors import ApplicationError
 from surveys import services as survey_services
 from tickets import links, selectors
 from tickets.models import (
+    OPEN_STATUSES,
     Message,
     Resolution,
     Status,
@@ -23,7 +24,6 @@ from tickets.models import (
 from tickets.services.base import (
     CLOSURE_PROPOSED,
     CLOSURE_WITHDRAWN,
-    OPEN_STATES,
     _clean_text,
     _event,
     _lock,
@@ -59,7 +59,7 @@ def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str
 @transaction.atomic
 def ticket_close_by_customer(*, ticket: Ticket, actor=None) -> Ticket:
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("closed"))
+    _require(ticket, OPEN_STATUSES, _("closed"))
     _close(ticket, Resolution.CUSTOMER_CLOSED, actor=actor or ticket.customer, now=timezone.now())
     return ticket
 
@@ -67,7 +67,7 @@ def ticket_close_by_customer(*, ticket: Ticket, actor=None) -> Ticket:
 @transaction.atomic
 def ticket_resolve(*, ticket: Ticket, engineer, note: str = "") -> Ticket:
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("resolved"))
+    _require(ticket, OPEN_STATUSES, _("resolved"))
     _close(ticket, Resolution.RESOLVED, actor=engineer, now=timezone.now(), detail=note)
     return ticket
 
@@ -76,7 +76,7 @@ def ticket_resolve(*, ticket: Ticket, engineer, note: str = "") -> Ticket:
 def ticket_propose_unresolved_closure(*, ticket: Ticket, engineer, explanation: str) -> Ticket:
     """Support cannot (or chooses not to) resolve: ask the customer to agree to closing."""
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("proposed for closing"))
+    _require(ticket, OPEN_STATUSES, _("proposed for closing"))
     explanation = _clean_text(explanation, field=_("the explanation"), limit=5000)
     now = timezone.now()
     before = ticket.status
@@ -174,7 +174,7 @@ def ticket_reopen(
 def ticket_cancel_as_mistake(*, ticket: Ticket, staff, reason: str) -> Ticket:
     """Close a request opened by mistake and give back the credit it used."""
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("cancelled"))
+    _require(ticket, OPEN_STATUSES, _("cancelled"))
     if ticket.entitlement is not None and ticket.entitlement.uses_total is not None:
         entitlement_services.entitlement_give_back(
             entitlement=ticket.entitlement, reference=ticket.ticket_id, reason=reason, actor=staff

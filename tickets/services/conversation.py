@@ -14,6 +14,7 @@ from knowledge.models import Article
 from portal.core.errors import ApplicationError
 from tickets import attachments as attachment_checks
 from tickets.models import (
+    OPEN_STATUSES,
     Message,
     Resolution,
     Status,
@@ -22,7 +23,6 @@ from tickets.models import (
 )
 from tickets.services.base import (
     CLOSURE_WITHDRAWN,
-    OPEN_STATES,
     _clean_text,
     _event,
     _lock,
@@ -61,7 +61,7 @@ def ticket_reply(
     whole reply when ``body`` is empty). It does not set ``solved_by``: the engineer decides.
     """
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("answered"))
+    _require(ticket, OPEN_STATUSES, _("answered"))
     body = _with_article_link(body, _published(article) if article is not None else None)
     checked = attachment_checks.check_uploads(list(files), already_stored=_stored_bytes(ticket))
     now = timezone.now()
@@ -138,7 +138,7 @@ def ticket_log_call(
 ) -> Message:
     """Record a phone call; an unanswered call is a contact attempt."""
     ticket = _lock(ticket)
-    _require(ticket, OPEN_STATES, _("called"))
+    _require(ticket, OPEN_STATUSES, _("called"))
     now = timezone.now()
     before = ticket.status
     note = mask_passwords(note.strip())

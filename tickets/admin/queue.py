@@ -1,0 +1,166 @@
+"""The triage queue's list: its rows' links and its filters."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from entitlements.models import SupportKind
+from tickets.desk import DUE_SOON, STAFF_STATUS
+from tickets.desk_selectors import awaiting_first_response
+from tickets.models import Status
+
+UNCLOSED = "unclosed"
+EVERYONE = "all"
+# Where an engineer's queue opens: their own requests that are not closed.
+MY_QUEUE = {"assigned": "me", "status__exact": UNCLOSED}
+
+
+class QueueChangeList(ChangeList):
+    """The queue's rows, each linking to its ticket's page with the queue's filters.
+
+    The admin adds the filters to every row's links with ``add_preserved_filters``, which
+    resolves the link's URL again for each of them (two links per row). The rows' addresses
+    are built here from one reversed address, with the same query string.
+    """
+
+    PK_PLACEHOLDER = "0"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.row_filters = self.preserved_filters
+        # With no filters left to add, the admin passes each row's address through unchanged.
+        self.preserved_filters = ""
+        prefix, _pk, suffix = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[self.PK_PLACEHOLDER],
+            current_app=self.model_admin.admin_site.name,
+        ).rpartition(f"/{self.PK_PLACEHOLDER}/")
+        self.change_prefix = f"{prefix}/"
+        self.change_suffix = f"/{suffix}" + (f"?{self.row_filters}" if self.row_filters else "")
+
+    def url_for_result(self, result) -> str:
+        return f"{self.change_prefix}{quote(getattr(result, self.pk_attname))}{self.change_suffix}"
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    # The parameter of Django's own status filter, so bookmarked queue addresses keep working.
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return [(UNCLOSED, _("not closed")), *STAFF_STATUS.items()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == UNCLOSED:
+            return queryset.exclude(status=Status.CLOSED)
+        if value in Status.values:
+            return queryset.filter(status=value)
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    """Assigned to me, to nobody, or to anyone.
+
+    "All" carries a parameter of its own (``assigned=all``), so choosing it never leaves the
+    address without a query string, which is what sends an engineer to their own queue.
+    """
+
+    title = _("assigned to")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [(EVERYONE, _("All")), ("me", _("me")), ("none", _("nobody (unassigned)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+    def choices(self, changelist):
+        choices = super().choices(changelist)
+        next(choices)  # Django's "All" (no parameter): the "all" lookup stands for it.
+        for index, choice in enumerate(choices):
+            if index == 0:
+                choice["selected"] = self.value() in (None, EVERYONE)
+            yield choice
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("first response")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("overdue")), ("soon", _("due within an hour"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return awaiting_first_response(queryset).filter(first_response_due__lte=now)
+        if self.value() == "soon":
+            return awaiting_first_response(queryset).filter(
+                first_response_due__gt=now, first_response_due__lte=now + DUE_SOON
+            )
+        return queryset
+
+
+class AttemptsFilter(admin.SimpleListFilter):
+    title = _("waiting on customer")
+    parameter_name = "attempts"
+
+    def lookups(self, request, model_admin):
+        last = settings.TICKET_CONTACT_ATTEMPTS
+        choices = []
+        for count in range(1, last + 1):
+            label = ngettext(
+                "after %(count)d contact attempt", "after %(count)d contact attempts", count
+            ) % {"count": count}
+            if count == last:
+                label = gettext("after %(count)d or more contact attempts") % {"count": count}
+            choices.append((str(count), label))
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value or not value.isdigit():
+            return queryset
+        count = int(value)
+        waiting = queryset.filter(status=Status.WAITING)
+        if count >= settings.TICKET_CONTACT_ATTEMPTS:
+            return waiting.filter(contact_attempts__gte=count)
+        return waiting.filter(contact_attempts=count)
+
+
+class SupportKindFilter(admin.SimpleListFilter):
+    title = _("support kind")
+    parameter_name = "entitlement_kind"
+
+    def lookups(self, request, model_admin):
+        return SupportKind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(entitlement_kind=self.value())
+        return queryset
+
+
+class SolvedByFilter(admin.SimpleListFilter):
+    title = _("solved by article")
+    parameter_name = "solved_by"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(solved_by__isnull=self.value() == "no")
+        return queryset
