@@ -119,12 +119,8 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Confirm with the chosen engineer"), permissions=["change"])
     def confirm(self, request, queryset) -> None:
-        form = self._action_form(request)
-        engineer = form.cleaned_data["engineer"] if form.is_valid() else None
+        engineer = self._chosen(request, "engineer", gettext("Choose the engineer who stands by."))
         if engineer is None:
-            self.message_user(
-                request, gettext("Choose the engineer who stands by."), messages.ERROR
-            )
             return
         self._decide(
             request,
@@ -144,12 +140,10 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Decline with the reason given"), permissions=["change"])
     def decline(self, request, queryset) -> None:
-        form = self._action_form(request)
-        reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
-        if not reason:
-            self.message_user(
-                request, gettext("Give the partner a reason for declining."), messages.ERROR
-            )
+        reason = self._chosen(
+            request, "reason", gettext("Give the partner a reason for declining.")
+        )
+        if reason is None:
             return
         self._decide(
             request,
@@ -163,10 +157,16 @@ class BookingAdmin(admin.ModelAdmin):
             ),
         )
 
-    def _action_form(self, request) -> DecisionActionForm:
+    def _chosen(self, request, field: str, missing: str):
+        """What was chosen or typed above the list for ``field``; None, after telling the user
+        ``missing``, when nothing was."""
         form = DecisionActionForm(request.POST)
         form.fields["action"].choices = self.get_action_choices(request)
-        return form
+        value = form.cleaned_data[field] if form.is_valid() else None
+        if not value:
+            self.message_user(request, missing, messages.ERROR)
+            return None
+        return value
 
     def _decide(self, request, queryset, decide, summary) -> None:
         done = 0

@@ -176,9 +176,7 @@ def booking_confirm(*, booking: Booking, engineer: User, confirmed_by: User) -> 
             code="not-an-engineer",
         )
     with transaction.atomic():
-        booking = _locked(booking)
-        if booking.status not in OPEN_STATES:
-            raise _not_open(booking)
+        booking = _lock_open(booking)
         if booking.end_at <= timezone.now():
             raise ApplicationError(
                 _("The window of %(reference)s has already passed.")
@@ -217,21 +215,15 @@ def booking_decline(*, booking: Booking, reason: str, declined_by: User) -> Book
             _("Give the partner a reason for declining."), code="reason-required"
         )
     with transaction.atomic():
-        booking = _locked(booking)
-        if booking.status not in OPEN_STATES:
-            raise _not_open(booking)
-        engineer = booking.engineer if booking.status == BookingStatus.CONFIRMED else None
-        booking.status = BookingStatus.DECLINED
-        booking.decline_reason = reason
-        booking.decided_by = declined_by
-        booking.decided_at = timezone.now()
-        booking.sequence += 1
-        booking.save(
-            update_fields=["status", "decline_reason", "decided_by", "decided_at", "sequence"]
+        booking = _lock_open(booking)
+        _close(
+            booking,
+            status=BookingStatus.DECLINED,
+            template="onsite_declined",
+            decline_reason=reason,
+            decided_by=declined_by,
+            decided_at=timezone.now(),
         )
-        if engineer is not None:
-            _mail_engineer(booking, "onsite_withdrawn", engineer=engineer, cancelled=True)
-        _mail_partner(booking, "onsite_declined", attach=engineer is not None)
     return booking
 
 
@@ -244,42 +236,52 @@ def booking_cancel(*, booking: Booking, cancelled_by: User) -> Booking:
             code="not-a-member",
         )
     with transaction.atomic():
-        booking = _locked(booking)
-        if booking.status not in OPEN_STATES:
-            raise _not_open(booking)
+        booking = _lock_open(booking)
         if booking.start_at <= timezone.now():
             raise ApplicationError(
                 _("The window has already started; please call the engineer instead."),
                 code="window-started",
             )
-        engineer = booking.engineer if booking.status == BookingStatus.CONFIRMED else None
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.sequence += 1
-        booking.save(update_fields=["status", "cancelled_at", "sequence"])
-        if engineer is not None:
-            _mail_engineer(booking, "onsite_withdrawn", engineer=engineer, cancelled=True)
-        _mail_partner(booking, "onsite_cancelled", attach=engineer is not None)
+        _close(
+            booking,
+            status=BookingStatus.CANCELLED,
+            template="onsite_cancelled",
+            cancelled_at=timezone.now(),
+        )
     return booking
 
 
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _locked(booking: Booking) -> Booking:
-    return (
+def _lock_open(booking: Booking) -> Booking:
+    """``booking`` read again and locked, while it is still requested or confirmed."""
+    booking = (
         Booking.objects.select_for_update(of=("self",))
         .select_related("organisation", "product", "engineer", "requested_by")
         .get(pk=booking.pk)
     )
+    if booking.status not in OPEN_STATES:
+        raise ApplicationError(
+            _("%(reference)s is %(status)s and can no longer be changed.")
+            % {"reference": booking.reference, "status": booking.get_status_display()},
+            code="booking-closed",
+        )
+    return booking
 
 
-def _not_open(booking: Booking) -> ApplicationError:
-    return ApplicationError(
-        _("%(reference)s is %(status)s and can no longer be changed.")
-        % {"reference": booking.reference, "status": booking.get_status_display()},
-        code="booking-closed",
-    )
+def _close(booking: Booking, *, status: str, template: str, **columns) -> None:
+    """End an open booking with ``status`` and ``columns``: the engineer standing by is
+    released and the partner is told with ``template``."""
+    engineer = booking.engineer if booking.status == BookingStatus.CONFIRMED else None
+    booking.status = status
+    for name, value in columns.items():
+        setattr(booking, name, value)
+    booking.sequence += 1
+    booking.save(update_fields=["status", *columns, "sequence"])
+    if engineer is not None:
+        _mail_engineer(booking, "onsite_withdrawn", engineer=engineer, cancelled=True)
+    _mail_partner(booking, template, attach=engineer is not None)
 
 
 def _engineer_busy(booking: Booking, engineer: User) -> ApplicationError:
@@ -317,26 +319,40 @@ def _attachment(
     )
 
 
+def _mail(
+    booking: Booking,
+    template: str,
+    *,
+    recipient: User,
+    attachment: outbox.EmailAttachment | None = None,
+    **context,
+) -> None:
+    """Queue ``template`` about ``booking`` to ``recipient`` in their language, with the window
+    in the partner's time and ``context`` besides."""
+    outbox.email_enqueue_template(
+        to=recipient.email,
+        template=template,
+        context={
+            "booking": booking,
+            "recipient": recipient,
+            "start": _wall_clock(booking.start_at, booking.time_zone),
+            "end": _wall_clock(booking.end_at, booking.time_zone),
+            **context,
+        },
+        language=recipient.language,
+        tag=template,
+        attachments=[attachment] if attachment is not None else None,
+    )
+
+
 def _mail_partner(booking: Booking, template: str, *, attach: bool = False) -> None:
     partner = booking.requested_by
     if partner is None:
         return
-    language = partner.language
-    outbox.email_enqueue_template(
-        to=partner.email,
-        template=template,
-        context={
-            "booking": booking,
-            "recipient": partner,
-            "start": _wall_clock(booking.start_at, booking.time_zone),
-            "end": _wall_clock(booking.end_at, booking.time_zone),
-        },
-        language=language,
-        tag=template,
-        attachments=[_attachment(booking, language=language, for_engineer=False)]
-        if attach
-        else None,
+    attachment = (
+        _attachment(booking, language=partner.language, for_engineer=False) if attach else None
     )
+    _mail(booking, template, recipient=partner, attachment=attachment)
 
 
 def _mail_engineer(
@@ -344,28 +360,23 @@ def _mail_engineer(
 ) -> None:
     from teams import selectors as team_selectors
 
-    language = engineer.language
     try:
         zone = team_selectors.team_for_user(user=engineer).time_zone
     except ObjectDoesNotExist:  # an engineer without a team reads the partner's time
         zone = booking.time_zone
     # A replaced engineer's entry is withdrawn although the booking itself stays confirmed.
     attachment = _attachment(
-        booking, language=language, for_engineer=True, withdrawn=True if cancelled else None
+        booking,
+        language=engineer.language,
+        for_engineer=True,
+        withdrawn=True if cancelled else None,
     )
-    outbox.email_enqueue_template(
-        to=engineer.email,
-        template=template,
-        context={
-            "booking": booking,
-            "recipient": engineer,
-            "start": _wall_clock(booking.start_at, booking.time_zone),
-            "end": _wall_clock(booking.end_at, booking.time_zone),
-            "engineer_zone": zone,
-            "engineer_start": _wall_clock(booking.start_at, zone),
-            "engineer_end": _wall_clock(booking.end_at, zone),
-        },
-        language=language,
-        tag=template,
-        attachments=[attachment],
+    _mail(
+        booking,
+        template,
+        recipient=engineer,
+        attachment=attachment,
+        engineer_zone=zone,
+        engineer_start=_wall_clock(booking.start_at, zone),
+        engineer_end=_wall_clock(booking.end_at, zone),
     )

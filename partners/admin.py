@@ -46,12 +46,20 @@ class ApplicationActionForm(DecisionActionForm):
 
 
 class _DecisionAdmin(admin.ModelAdmin):
-    def _each(self, request, queryset, done: str, change: Callable[[object], object]) -> None:
-        """Call the service for each selected row; report every refusal by the row's name."""
+    """The list of a kind of request staff decide on with the list's actions."""
+
+    # The keyword under which the services take the request decided on.
+    decided_as: str
+
+    def _decide(
+        self, request, queryset, done: str, service: Callable[..., object], **arguments
+    ) -> None:
+        """Call ``service`` for each selected row, as the signed-in staff member and with
+        ``arguments``; report every refusal by the row's name."""
         changed = 0
         for obj in queryset:
             try:
-                change(obj)
+                service(**{self.decided_as: obj}, actor=request.user, **arguments)
             except ApplicationError as error:
                 self.message_user(request, f"{obj}: {error.message}", messages.ERROR)
             else:
@@ -59,9 +67,10 @@ class _DecisionAdmin(admin.ModelAdmin):
         if changed:
             self.message_user(request, f"{done}: {changed}", messages.SUCCESS)
 
-    @staticmethod
-    def _reason(request) -> str:
-        return request.POST.get("reason", "").strip()
+    def _decline(self, request, queryset, service: Callable[..., object]) -> None:
+        """Decline each selected row for the reason typed into the action bar."""
+        reason = request.POST.get("reason", "").strip()
+        self._decide(request, queryset, gettext("Declined"), service, reason=reason)
 
 
 # --- Levels -----------------------------------------------------------------------------------
@@ -123,6 +132,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Application)
 class ApplicationAdmin(_DecisionAdmin):
+    decided_as = "application"
     list_display = ("company", "country", "contact_name", "applicant", "status", "submitted_at")
     list_filter = ("status", "country")
     list_select_related = ("applicant",)
@@ -160,26 +170,13 @@ class ApplicationAdmin(_DecisionAdmin):
         if level is None:
             self.message_user(request, gettext("Choose the partner level."), messages.ERROR)
             return
-        self._each(
-            request,
-            queryset,
-            gettext("Approved"),
-            lambda application: services.application_approve(
-                application=application, level=level, actor=request.user
-            ),
+        self._decide(
+            request, queryset, gettext("Approved"), services.application_approve, level=level
         )
 
     @admin.action(description=_("Decline (reason required)"), permissions=["change"])
     def decline(self, request, queryset):
-        reason = self._reason(request)
-        self._each(
-            request,
-            queryset,
-            gettext("Declined"),
-            lambda application: services.application_decline(
-                application=application, reason=reason, actor=request.user
-            ),
-        )
+        self._decline(request, queryset, services.application_decline)
 
 
 # --- NFR --------------------------------------------------------------------------------------
@@ -213,6 +210,7 @@ class NfrAgreementAcceptanceAdmin(admin.ModelAdmin):
 
 @admin.register(NfrLicence)
 class NfrLicenceAdmin(_DecisionAdmin):
+    decided_as = "licence"
     list_display = (
         "organisation",
         "product",
@@ -249,24 +247,11 @@ class NfrLicenceAdmin(_DecisionAdmin):
 
     @admin.action(description=_("Approve and issue the licence key"), permissions=["change"])
     def approve(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            gettext("Approved"),
-            lambda licence: services.nfr_licence_approve(licence=licence, actor=request.user),
-        )
+        self._decide(request, queryset, gettext("Approved"), services.nfr_licence_approve)
 
     @admin.action(description=_("Decline (reason required)"), permissions=["change"])
     def decline(self, request, queryset):
-        reason = self._reason(request)
-        self._each(
-            request,
-            queryset,
-            gettext("Declined"),
-            lambda licence: services.nfr_licence_decline(
-                licence=licence, reason=reason, actor=request.user
-            ),
-        )
+        self._decline(request, queryset, services.nfr_licence_decline)
 
 
 # --- Pre-sales requests -----------------------------------------------------------------------
@@ -274,6 +259,7 @@ class NfrLicenceAdmin(_DecisionAdmin):
 
 @admin.register(PresalesRequest)
 class PresalesRequestAdmin(_DecisionAdmin):
+    decided_as = "request"
     list_display = (
         "customer_company",
         "organisation",
@@ -343,21 +329,8 @@ class PresalesRequestAdmin(_DecisionAdmin):
         description=_("Forward to support (opens a pre-sales ticket)"), permissions=["change"]
     )
     def forward(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            gettext("Forwarded"),
-            lambda item: services.presales_request_forward(request=item, actor=request.user),
-        )
+        self._decide(request, queryset, gettext("Forwarded"), services.presales_request_forward)
 
     @admin.action(description=_("Decline (reason required)"), permissions=["change"])
     def decline(self, request, queryset):
-        reason = self._reason(request)
-        self._each(
-            request,
-            queryset,
-            gettext("Declined"),
-            lambda item: services.presales_request_decline(
-                request=item, reason=reason, actor=request.user
-            ),
-        )
+        self._decline(request, queryset, services.presales_request_decline)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from betas import selectors as beta_selectors
 from onsite import selectors as onsite_selectors
 from partners import selectors, services
+from partners.errors import ErrorCode
 from partners.forms import (
     ApplicationForm,
     InvitationForm,
@@ -30,12 +31,14 @@ from tickets import selectors as ticket_selectors
 
 # Which form field an ApplicationError of the services belongs to (None: the whole form).
 FORM_ERROR_FIELDS = {
-    "invalid-email": "email",
-    "invalid-role": "role",
-    "already-member": "email",
-    "invalid-country": "country",
-    "invalid-seats": "expected_seats",
+    ErrorCode.INVALID_EMAIL: "email",
+    ErrorCode.INVALID_ROLE: "role",
+    ErrorCode.ALREADY_MEMBER: "email",
+    ErrorCode.INVALID_COUNTRY: "country",
+    ErrorCode.INVALID_SEATS: "expected_seats",
+    # The ticket rules a post-sales request passes: its product version and language.
     "unknown-version": "version",
+    "version-unsupported": "version",
     "invalid-language": "language",
 }
 
@@ -250,7 +253,7 @@ def nfr_request(request: HttpRequest) -> HttpResponse:
         try:
             licence = services.nfr_licence_request(user=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            if error.code == "agreement-required":
+            if error.code == ErrorCode.AGREEMENT_REQUIRED:
                 messages.info(request, error.message)
                 return redirect("partners:nfr_agreement")
             form.add_error(None, error.message)

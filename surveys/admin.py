@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
+from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import ApplicationError
 from surveys import charts, selectors, services
 from surveys.forms import ReportFilterForm, SurveySendForm
@@ -24,15 +25,8 @@ REPORT_PERMISSION = "surveys.view_response"
 SEND_PERMISSION = "surveys.add_surveyrun"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The customers' record of a survey: read here, never written by hand."""
 
 
 class QuestionInline(admin.TabularInline):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from portal.core.admin import ReadOnlyAdminMixin
 from telemetry.models import (
     DailyFeatureUsage,
     DailyHardware,
@@ -17,21 +18,12 @@ from telemetry.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "day"
     list_per_page = 100
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DailyVersionAdoption)

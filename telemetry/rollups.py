@@ -34,6 +34,7 @@ The roll-up tables hold counts per product, version and band only, never an inst
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
@@ -112,38 +113,53 @@ def _free_value(expression: str, field: str) -> str:
 # of the statements is the same.
 
 
-def _statements(vendor: str) -> dict[str, str]:
-    if vendor == "postgresql":
-        cores = "(l.hardware->>'cpu_cores')::int"
-        memory = "(l.hardware->>'memory_mb')::bigint"
-        virtualization = "l.hardware->>'virtualization'"
-        os_name = "l.software->'os'->>'name'"
-        os_version = "l.software->'os'->>'version'"
-        features_from = "CROSS JOIN LATERAL jsonb_each_text(r.features) AS f(key, value)"
-        uses = "f.value::bigint"
-        disks_from = (
-            "LEFT JOIN LATERAL jsonb_array_elements(l.hardware->'disks') AS d(value) ON true"
-        )
-        disk_type = "d.value->>'type'"
-        latest = f"""
+@dataclass(frozen=True)
+class _Dialect:
+    """A vendor's JSON expressions over the latest report ``l`` and a report ``r``."""
+
+    cores: str
+    memory: str
+    virtualization: str
+    os_name: str
+    os_version: str
+    features_from: str
+    uses: str
+    disks_from: str
+    disk_type: str
+    # Each installation's latest report of the day per product and version.
+    latest: str
+
+
+_POSTGRESQL = _Dialect(
+    cores="(l.hardware->>'cpu_cores')::int",
+    memory="(l.hardware->>'memory_mb')::bigint",
+    virtualization="l.hardware->>'virtualization'",
+    os_name="l.software->'os'->>'name'",
+    os_version="l.software->'os'->>'version'",
+    features_from="CROSS JOIN LATERAL jsonb_each_text(r.features) AS f(key, value)",
+    uses="f.value::bigint",
+    disks_from="LEFT JOIN LATERAL jsonb_array_elements(l.hardware->'disks') AS d(value) ON true",
+    disk_type="d.value->>'type'",
+    latest=f"""
             SELECT DISTINCT ON (installation_id, product, version)
                 installation_id, product, version, hardware, software
             FROM {RAW}
             WHERE received_at >= %(start)s AND received_at < %(end)s
             ORDER BY installation_id, product, version,
                 received_at DESC, sent_at DESC, report_id DESC
-        """
-    else:
-        cores = "CAST(json_extract(l.hardware, '$.cpu_cores') AS INTEGER)"
-        memory = "CAST(json_extract(l.hardware, '$.memory_mb') AS INTEGER)"
-        virtualization = "json_extract(l.hardware, '$.virtualization')"
-        os_name = "json_extract(l.software, '$.os.name')"
-        os_version = "json_extract(l.software, '$.os.version')"
-        features_from = "JOIN json_each(r.features) AS f"
-        uses = "CAST(f.value AS INTEGER)"
-        disks_from = "LEFT JOIN json_each(l.hardware, '$.disks') AS d"
-        disk_type = "json_extract(d.value, '$.type')"
-        latest = f"""
+        """,
+)
+_SQLITE = _Dialect(
+    cores="CAST(json_extract(l.hardware, '$.cpu_cores') AS INTEGER)",
+    memory="CAST(json_extract(l.hardware, '$.memory_mb') AS INTEGER)",
+    virtualization="json_extract(l.hardware, '$.virtualization')",
+    os_name="json_extract(l.software, '$.os.name')",
+    os_version="json_extract(l.software, '$.os.version')",
+    features_from="JOIN json_each(r.features) AS f",
+    uses="CAST(f.value AS INTEGER)",
+    disks_from="LEFT JOIN json_each(l.hardware, '$.disks') AS d",
+    disk_type="json_extract(d.value, '$.type')",
+    latest=f"""
             SELECT installation_id, product, version, hardware, software
             FROM (
                 SELECT installation_id, product, version, hardware, software,
@@ -155,8 +171,43 @@ def _statements(vendor: str) -> dict[str, str]:
                 WHERE received_at >= %(start)s AND received_at < %(end)s
             ) AS ranked
             WHERE position = 1
+        """,
+)
+
+
+def _hardware_statement(dialect: _Dialect) -> str:
+    """The hardware bands of each installation's latest report, one row per band."""
+    return f"""
+            INSERT INTO {DailyHardware._meta.db_table}
+                (day, product, version, dimension, bucket, installations)
+            WITH latest AS ({dialect.latest}),
+            bands AS (
+                SELECT l.installation_id, l.product, l.version, 'cores' AS dimension,
+                    {_band_case(dialect.cores, CORE_BANDS, "<=")} AS bucket
+                FROM latest AS l
+                UNION ALL
+                SELECT l.installation_id, l.product, l.version, 'memory',
+                    {_band_case(dialect.memory, MEMORY_BANDS, "<")}
+                FROM latest AS l
+                UNION ALL
+                SELECT l.installation_id, l.product, l.version, 'disk_type',
+                    COALESCE(NULLIF({dialect.disk_type}, ''), '{NO_DISK}')
+                FROM latest AS l {dialect.disks_from}
+                UNION ALL
+                SELECT l.installation_id, l.product, l.version, 'virtualization',
+                    COALESCE(NULLIF({dialect.virtualization}, ''), 'none')
+                FROM latest AS l
+            )
+            SELECT %(day)s, product, version, dimension, bucket, COUNT(DISTINCT installation_id)
+            FROM bands
+            GROUP BY product, version, dimension, bucket
         """
 
+
+def _statements(vendor: str) -> dict[str, str]:
+    """The roll-up statements for the database ``vendor``, by table."""
+    dialect = _POSTGRESQL if vendor == "postgresql" else _SQLITE
+    uses = dialect.uses
     day_reports = f"{RAW} AS r WHERE r.received_at >= %(start)s AND r.received_at < %(end)s"
     return {
         "version_adoption": f"""
@@ -171,48 +222,24 @@ def _statements(vendor: str) -> dict[str, str]:
                 (day, product, version, feature, installations, uses)
             SELECT %(day)s, r.product, r.version, f.key,
                 COUNT(DISTINCT r.installation_id), SUM({uses})
-            FROM {RAW} AS r {features_from}
+            FROM {RAW} AS r {dialect.features_from}
             WHERE r.received_at >= %(start)s AND r.received_at < %(end)s AND {uses} > 0
             GROUP BY r.product, r.version, f.key
         """,
         "os_share": f"""
             INSERT INTO {DailyOsShare._meta.db_table}
                 (day, product, version, os_name, os_version, installations)
-            WITH latest AS ({latest})
+            WITH latest AS ({dialect.latest})
             SELECT %(day)s, product, version, os_name, os_version, COUNT(*)
             FROM (
                 SELECT l.product, l.version,
-                    {_free_value(os_name, anonymity.OS_NAME)} AS os_name,
-                    {_free_value(os_version, anonymity.OS_VERSION)} AS os_version
+                    {_free_value(dialect.os_name, anonymity.OS_NAME)} AS os_name,
+                    {_free_value(dialect.os_version, anonymity.OS_VERSION)} AS os_version
                 FROM latest AS l
             ) AS systems
             GROUP BY product, version, os_name, os_version
         """,
-        "hardware": f"""
-            INSERT INTO {DailyHardware._meta.db_table}
-                (day, product, version, dimension, bucket, installations)
-            WITH latest AS ({latest}),
-            bands AS (
-                SELECT l.installation_id, l.product, l.version, 'cores' AS dimension,
-                    {_band_case(cores, CORE_BANDS, "<=")} AS bucket
-                FROM latest AS l
-                UNION ALL
-                SELECT l.installation_id, l.product, l.version, 'memory',
-                    {_band_case(memory, MEMORY_BANDS, "<")}
-                FROM latest AS l
-                UNION ALL
-                SELECT l.installation_id, l.product, l.version, 'disk_type',
-                    COALESCE(NULLIF({disk_type}, ''), '{NO_DISK}')
-                FROM latest AS l {disks_from}
-                UNION ALL
-                SELECT l.installation_id, l.product, l.version, 'virtualization',
-                    COALESCE(NULLIF({virtualization}, ''), 'none')
-                FROM latest AS l
-            )
-            SELECT %(day)s, product, version, dimension, bucket, COUNT(DISTINCT installation_id)
-            FROM bands
-            GROUP BY product, version, dimension, bucket
-        """,
+        "hardware": _hardware_statement(dialect),
     }
 
 
