@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from entitlements import selectors, services
+from entitlements.errors import ErrorCode
 from entitlements.serializers import (
     CheckRequestSerializer,
     CheckResultSerializer,
@@ -37,10 +38,10 @@ from entitlements.throttles import OrderClaimThrottle
 from portal.core.errors import ApplicationError
 
 # Which request field a service's ApplicationError code is about.
-CHECK_ERROR_FIELDS = {
-    "unknown-product": "product",
-    "invalid-category": "category",
-    "invalid-channel": "channel",
+CHECK_ERROR_FIELDS: dict[str, str] = {
+    ErrorCode.UNKNOWN_PRODUCT: "product",
+    ErrorCode.INVALID_CATEGORY: "category",
+    ErrorCode.INVALID_CHANNEL: "channel",
 }
 
 NOT_SIGNED_IN = OpenApiResponse(DetailSerializer, description="Not signed in.")
@@ -129,7 +130,7 @@ def order_claim(request: Request) -> Response:
         # Every refusal reads the same, so the answer never tells which references exist.
         message = (
             exc.message
-            if exc.code == "order-not-found"
+            if exc.code == ErrorCode.ORDER_NOT_FOUND
             else _("No order matches this reference number and e-mail address.")
         )
         return Response({"detail": message}, status=status.HTTP_404_NOT_FOUND)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from entitlements.errors import ErrorCode
 from entitlements.models import (
     ArrangementCall,
     ArrangementCallEvent,
@@ -50,7 +51,7 @@ def arrangement_call_book(*, entitlement: Entitlement) -> ArrangementCall:
     """Book the call for a Setup or Restore entitlement; booking it again returns the same one."""
     if entitlement.kind not in ARRANGED_KINDS:
         raise ApplicationError(
-            _("Only Setup and Restore Support are arranged by a call."), code="not-arranged"
+            _("Only Setup and Restore Support are arranged by a call."), code=ErrorCode.NOT_ARRANGED
         )
     existing = ArrangementCall.objects.filter(entitlement=entitlement).first()
     if existing is not None:
@@ -83,7 +84,7 @@ def arrangement_call_log(*, call: ArrangementCall, engineer, reached: bool, note
     """
     call = ArrangementCall.objects.select_for_update().get(pk=call.pk)
     if call.done_at is not None or call.entitlement.revoked_at is not None:
-        raise ApplicationError(_("This call is no longer due."), code="call-not-due")
+        raise ApplicationError(_("This call is no longer due."), code=ErrorCode.CALL_NOT_DUE)
     now = timezone.now()
     if reached:
         call.done_at = now

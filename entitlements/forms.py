@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from entitlements.errors import ErrorCode
 from entitlements.models import Offering, Product, Registration
 
 
@@ -82,7 +83,7 @@ class CartAddForm(CartItemForm):
             ).first()
             if self.offering_obj is None:
                 raise forms.ValidationError(
-                    _("This support is not sold for this product."), code="not-sold"
+                    _("This support is not sold for this product."), code=ErrorCode.NOT_SOLD
                 )
             self.product_obj = Product.objects.get(code=product)
         return data

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from entitlements import selectors
+from entitlements.errors import ErrorCode
 from entitlements.models import (
     Registration,
     Release,
@@ -44,7 +45,7 @@ def release_publish(*, release: Release, actor) -> None:
     """Announce ``release`` to its customers; the e-mails are written by a task after commit."""
     if release.is_beta:
         raise ApplicationError(
-            _("Beta releases are not announced by e-mail."), code="release-is-beta"
+            _("Beta releases are not announced by e-mail."), code=ErrorCode.RELEASE_IS_BETA
         )
     logger.info("Release %s announced by %s", release, getattr(actor, "pk", None))
     transaction.on_commit(lambda: _queue_announcement(release_id=release.pk))
