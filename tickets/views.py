@@ -323,64 +323,89 @@ def _support_label(code: str) -> str:
         return code
 
 
+def _post_comment(request: HttpRequest, access: TicketAccess) -> HttpResponse | CommentForm:
+    """The customer writes on the request: back to the page, or the form with its error."""
+    form = CommentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form
+    try:
+        services.ticket_customer_message(
+            ticket=access.ticket,
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+            via=access.via,
+            actor=access.actor,
+        )
+    except ApplicationError as error:
+        form.add_error("files" if error.code in FILE_ERRORS else None, error.message)
+        return form
+    messages.success(request, _("Your message was added to the request."))
+    return redirect(access.url)
+
+
+def _post_reopen(request: HttpRequest, access: TicketAccess) -> HttpResponse | ReopenForm:
+    """The customer reopens the request with a comment, or sees the form with its error."""
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        services.ticket_reopen(
+            ticket=access.ticket,
+            comment=form.cleaned_data["comment"],
+            actor=access.actor,
+            via=access.via,
+        )
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+        return form
+    messages.success(request, _("The request is open again."))
+    return redirect(access.url)
+
+
+def _post_close(request: HttpRequest, access: TicketAccess, *, agree: bool) -> HttpResponse:
+    """The customer closes the request, or agrees to support's proposal to close it."""
+    close = services.ticket_agree_closure if agree else services.ticket_close_by_customer
+    try:
+        close(ticket=access.ticket, actor=access.actor)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The request is closed. Thank you!"))
+    return redirect(access.url)
+
+
 def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
     """The request page and its actions, for the signed-in customer and private links alike."""
-    ticket = access.ticket
-    comment_form = CommentForm()
-    reopen_form = ReopenForm()
-
+    comment_form, reopen_form = CommentForm(), ReopenForm()
     if request.method == "POST":
         if getattr(request, "limited", False):
             return _too_many(request)
         action = request.POST.get("action", "")
         if action == "comment":
-            comment_form = CommentForm(request.POST, request.FILES)
-            if comment_form.is_valid():
-                try:
-                    services.ticket_customer_message(
-                        ticket=ticket,
-                        body=comment_form.cleaned_data["body"],
-                        files=comment_form.cleaned_data["files"],
-                        via=access.via,
-                        actor=access.actor,
-                    )
-                except ApplicationError as error:
-                    field = "files" if error.code in FILE_ERRORS else None
-                    comment_form.add_error(field, error.message)
-                else:
-                    messages.success(request, _("Your message was added to the request."))
-                    return redirect(access.url)
+            outcome = _post_comment(request, access)
         elif action == "reopen":
-            reopen_form = ReopenForm(request.POST)
-            if reopen_form.is_valid():
-                try:
-                    services.ticket_reopen(
-                        ticket=ticket,
-                        comment=reopen_form.cleaned_data["comment"],
-                        actor=access.actor,
-                        via=access.via,
-                    )
-                except ApplicationError as error:
-                    reopen_form.add_error(None, error.message)
-                else:
-                    messages.success(request, _("The request is open again."))
-                    return redirect(access.url)
+            outcome = _post_reopen(request, access)
         elif action in ("close", "agree"):
-            close = (
-                services.ticket_close_by_customer
-                if action == "close"
-                else services.ticket_agree_closure
-            )
-            try:
-                close(ticket=ticket, actor=access.actor)
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, _("The request is closed. Thank you!"))
-            return redirect(access.url)
+            outcome = _post_close(request, access, agree=action == "agree")
         else:
             return HttpResponseBadRequest(_("Unknown action."))
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        if isinstance(outcome, CommentForm):
+            comment_form = outcome
+        else:
+            reopen_form = outcome
+    return _ticket_render(request, access, comment_form=comment_form, reopen_form=reopen_form)
 
+
+def _ticket_render(
+    request: HttpRequest,
+    access: TicketAccess,
+    *,
+    comment_form: CommentForm,
+    reopen_form: ReopenForm,
+) -> HttpResponse:
+    ticket = access.ticket
     is_closed = ticket.status == Status.CLOSED
     thread = selectors.ticket_thread(ticket=ticket)
     response = render(

@@ -1,0 +1,47 @@
+"""The tickets app's tables, by concern: ``ticket`` (the request, its number, the engineers),
+``conversation`` (messages, attachments, history) and ``access`` (private links, reply
+addresses, incoming e-mail)."""
+
+from tickets.models.access import (
+    AccessLink,
+    InboundAttachment,
+    InboundEmail,
+    ReplyToken,
+    inbound_attachment_path,
+)
+from tickets.models.conversation import (
+    Attachment,
+    Message,
+    TicketEvent,
+    attachment_path,
+)
+from tickets.models.ticket import (
+    OPEN_STATUSES,
+    EngineerProfile,
+    Priority,
+    Resolution,
+    Status,
+    Ticket,
+    TicketNumber,
+    TicketQuerySet,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "AccessLink",
+    "Attachment",
+    "EngineerProfile",
+    "InboundAttachment",
+    "InboundEmail",
+    "Message",
+    "Priority",
+    "ReplyToken",
+    "Resolution",
+    "Status",
+    "Ticket",
+    "TicketEvent",
+    "TicketNumber",
+    "TicketQuerySet",
+    "attachment_path",
+    "inbound_attachment_path",
+]
