@@ -8,19 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
-from betas import selectors as beta_selectors
 from entitlements import lifecycle
 from entitlements import selectors as entitlement_selectors
 from entitlements.models import Product, Release
 from knowledge import selectors
 from knowledge.models import Article, ArticleCategory, ArticleLanguage, ReleaseNote, Training
 from knowledge.rendering import markdown_render
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import StrPromise
+
+    from portal.accounts.models import User
 
 # How many releases and training entries a product page shows before linking on.
 PRODUCT_PAGE_RELEASES = 5
@@ -60,19 +66,19 @@ class TrainingListing:
 @dataclass(frozen=True)
 class ProductPage:
     product: Product
-    categories: list[tuple[str, str, list[Article]]]  # (value, label, articles)
+    categories: list[tuple[str, StrPromise, list[Article]]]  # (value, label, articles)
     releases: list[ReleaseEntry]
     more_releases: bool
     training: TrainingListing
 
 
-def reader_day(*, user) -> date:
+def reader_day(*, user: User | AnonymousUser | None) -> date:
     """Today in the calendar that decides ``user``'s support dates (as the versions page)."""
     zone = entitlement_selectors.calendar_zone(customer=user)
     return entitlement_selectors.calendar_day(timezone.now(), zone)
 
 
-def visitor_zone(*, user) -> tzinfo:
+def visitor_zone(*, user: User | AnonymousUser | None) -> tzinfo:
     """The time zone to show webinar times in.
 
     Accounts store no time zone of their own: a signed-in person gets the zone of the support
@@ -83,8 +89,11 @@ def visitor_zone(*, user) -> tzinfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def visible_beta_ids(*, user) -> set[int]:
+def visible_beta_ids(*, user: User | AnonymousUser | None) -> set[int]:
     """Ids of the beta releases ``user`` may see (none for anonymous visitors)."""
+    # Imported here: betas sit above knowledge (a beta group belongs to a partner programme).
+    from betas import selectors as beta_selectors
+
     if user is None or not user.is_authenticated:
         return set()
     return {
@@ -157,7 +166,11 @@ def _product_entries(
 
 
 def release_listing(
-    *, user, language: str, product_code: str | None = None, on: date | None = None
+    *,
+    user: User | AnonymousUser | None,
+    language: str,
+    product_code: str | None = None,
+    on: date | None = None,
 ) -> list[ProductReleases]:
     """Every active product (or the one with ``product_code``) with the releases ``user`` may
     see, newest first, each with its support status on ``on`` and its notes in ``language``."""
@@ -176,7 +189,12 @@ def release_listing(
 
 
 def release_for_reader(
-    *, user, product_code: str, version: str, language: str, on: date | None = None
+    *,
+    user: User | AnonymousUser | None,
+    product_code: str,
+    version: str,
+    language: str,
+    on: date | None = None,
 ) -> ReleaseEntry | None:
     """One release of an active product that ``user`` may see, or None."""
     on = on or reader_day(user=user)
@@ -230,7 +248,9 @@ def training_listing(
     return TrainingListing(upcoming=list(upcoming), recorded=list(recorded))
 
 
-def product_page(*, code: str, user, language: str, now: datetime) -> ProductPage | None:
+def product_page(
+    *, code: str, user: User | AnonymousUser | None, language: str, now: datetime
+) -> ProductPage | None:
     """What the help centre shows about one active product, or None for any other code."""
     product = product_for_reader(code=code)
     if product is None:

@@ -22,7 +22,6 @@ from knowledge.models import (
     Suggestion,
 )
 from knowledge.suggestions import DEFLECTION_AFTER
-from tickets.models import Status, Ticket
 
 PERIODS = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -163,6 +162,9 @@ def _count_per_article(rows: QuerySet, *, article_field: str) -> Coalesce:
 
 
 def _period_rows(*, since: datetime, now: datetime) -> dict[str, QuerySet]:
+    # Imported here: tickets sit above knowledge (a ticket may be solved by an article).
+    from tickets.models import Status, Ticket
+
     return {
         "suggestions": Suggestion.objects.filter(shown_at__range=(since, now)),
         "feedback": ArticleFeedback.objects.filter(created_at__range=(since, now)),

@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.cache import cache
 from django.db import connection
@@ -21,12 +22,16 @@ from django.db.models import (
     When,
 )
 
-from betas import selectors as beta_selectors
 from entitlements.lifecycle import is_supported, last_supported_days
 from entitlements.models import Product
 from knowledge import pgsearch
 from knowledge.models import Article, ArticleCategory, ArticleLanguage
 from knowledge.rendering import HIGHLIGHT_START, HIGHLIGHT_STOP, snippet_render
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from django_stubs_ext import StrPromise
 
 SEARCH_LIMIT = 20
 # Candidates FTS5 hands over before the version filter narrows them.
@@ -39,6 +44,16 @@ class SearchHit:
     article: Article
     snippet: str  # HTML: escaped text with <mark> around the matches
     rank: float
+
+
+class SearchOptions(TypedDict, total=False):
+    """The filters of :func:`article_search` a search can pass on as they are."""
+
+    product: str | None
+    version: str | None
+    limit: int
+    prefer_products: Collection[int] | None
+    beta_products: Collection[int]
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,9 @@ def beta_product_ids(*, user) -> list[int]:
 
     None for visitors who are not signed in, and one query for the many who were never enrolled.
     """
+    # Imported here: betas sit above knowledge (a beta group belongs to a partner programme).
+    from betas import selectors as beta_selectors
+
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     if not beta_selectors.enrolments_for_user(user=user).exists():
@@ -193,7 +211,9 @@ def _range_label(article: Article) -> str:
     return ""
 
 
-def categories_per_product(*, language: str) -> list[tuple[Product, list[tuple[str, str, int]]]]:
+def categories_per_product(
+    *, language: str
+) -> list[tuple[Product, list[tuple[str, StrPromise, int]]]]:
     """Each active product with the categories it has published articles in, and how many."""
     counts: dict[int, dict[str, int]] = {}
     rows = (
@@ -344,7 +364,9 @@ def article_search(
     return hits[:limit]
 
 
-def article_search_for_reader(*, query: str, language: str, **options) -> list[SearchHit]:
+def article_search_for_reader(
+    *, query: str, language: str, **options: Unpack[SearchOptions]
+) -> list[SearchHit]:
     """Search as a reader expects: their language, then any, by words; only then for typos.
 
     A word found in the other language's articles beats a near miss in the reader's own, and

@@ -3,6 +3,7 @@ invitations, NFR licences, and the pre- and post-sales help of the ValueCREATE! 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,8 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from betas import selectors as beta_selectors
-from onsite import selectors as onsite_selectors
 from partners import selectors, services
 from partners.errors import ErrorCode
 from partners.forms import (
@@ -28,6 +27,9 @@ from partners.forms import (
 from partners.models import Invitation, MemberRole, Membership
 from portal.core.errors import ApplicationError
 from tickets import selectors as ticket_selectors
+
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
 
 # Which form field an ApplicationError of the services belongs to (None: the whole form).
 FORM_ERROR_FIELDS = {
@@ -53,7 +55,11 @@ def _not_a_partner(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def area(request: HttpRequest) -> HttpResponse:
+def area(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # Imported here: OnSite bookings and beta groups sit above partners (they belong to one).
+    from betas import selectors as beta_selectors
+    from onsite import selectors as onsite_selectors
+
     membership = selectors.membership_for(user=request.user)
     if membership is None:
         return render(
@@ -83,7 +89,7 @@ def area(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply(request: HttpRequest) -> HttpResponse:
+def apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     if selectors.membership_for(user=request.user) is not None:
         return redirect("partners:area")
     form = ApplicationForm(
@@ -109,7 +115,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -132,7 +138,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     membership = Membership.objects.filter(pk=pk).select_related("user").first()
     if membership is None:
         raise Http404
@@ -150,7 +156,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invitation = Invitation.objects.filter(pk=pk).first()
     if invitation is None:
         raise Http404
@@ -201,7 +207,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def nfr_agreement(request: HttpRequest) -> HttpResponse:
+def nfr_agreement(request: AuthenticatedHttpRequest) -> HttpResponse:
     if selectors.membership_for(user=request.user) is None:
         return _not_a_partner(request)
     agreement = selectors.current_agreement()
@@ -236,7 +242,7 @@ def nfr_agreement(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def nfr_request(request: HttpRequest) -> HttpResponse:
+def nfr_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = selectors.membership_for(user=request.user)
     if membership is None:
         return _not_a_partner(request)
@@ -283,7 +289,7 @@ def nfr_request(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def presales_new(request: HttpRequest) -> HttpResponse:
+def presales_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = selectors.membership_for(user=request.user)
     if membership is None:
         return _not_a_partner(request)
@@ -318,7 +324,7 @@ def presales_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def postsales_new(request: HttpRequest) -> HttpResponse:
+def postsales_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = selectors.membership_for(user=request.user)
     if membership is None:
         return _not_a_partner(request)

@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from surveys import services as survey_services
-from surveys.models import Invitation
 from tickets import services
 from tickets.models import Ticket
 
@@ -202,6 +200,10 @@ def _act(ticket: Ticket, step: Step, *, engineer) -> None:
 
 
 def _rate(ticket: Ticket, *, rating: int, comment: str) -> None:
+    # Imported here: surveys sit above tickets (an invitation belongs to a ticket).
+    from surveys import services as survey_services
+    from surveys.models import Invitation
+
     invitation = Invitation.objects.filter(ticket=ticket).order_by("-pk").first()
     if invitation is None:
         return

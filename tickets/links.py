@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from entitlements.models import Category
-from partners import selectors as partner_selectors
 from tickets.models import AccessLink, Ticket
 
 LAST_USED_PRECISION = timedelta(hours=1)
@@ -37,6 +36,9 @@ def link_url(token: str) -> str:
 
 def link_ticket(*, token: str, record_use: bool = False) -> Ticket | None:
     """The ticket a valid token opens, or None (unknown, revoked or expired alike)."""
+    # Imported here: partners sit above tickets (they open requests).
+    from partners import selectors as partner_selectors
+
     if not token or len(token) > 100:
         return None
     now = timezone.now()

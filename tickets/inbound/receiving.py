@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from entitlements.models import Category
-from partners import selectors as partner_selectors
 from portal.core.errors import ApplicationError
 from tickets import services
 from tickets.inbound.reading import (
@@ -84,6 +83,9 @@ def _is_automatic(message: AnymailInboundMessage) -> bool:
 
 def _ticket_for(message: AnymailInboundMessage, incoming: _Incoming) -> Ticket:
     """The ticket the mail may go to; raise _Quarantine unless address and sender both prove it."""
+    # Imported here: partners sit above tickets (they open requests).
+    from partners import selectors as partner_selectors
+
     addresses = _reply_addresses(message)
     if not addresses:
         raise _Quarantine(_("The mail is not addressed to the reply address of a request."))

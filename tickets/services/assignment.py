@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from knowledge.models import Article
 from portal.core.errors import ApplicationError
+from tickets.errors import ErrorCode
 from tickets.models import (
     OPEN_STATUSES,
     EngineerProfile,
@@ -72,7 +73,9 @@ def ticket_take(*, ticket: Ticket, engineer) -> Ticket:
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
     if not engineer.is_staff:
-        raise ApplicationError(_("Only support engineers can be assigned."), code="not-staff")
+        raise ApplicationError(
+            _("Only support engineers can be assigned."), code=ErrorCode.NOT_STAFF
+        )
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATUSES, _("assigned"))
     _assign(ticket, engineer, actor=actor, action=TicketEvent.Action.ASSIGNED)
@@ -83,7 +86,7 @@ def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
 def ticket_set_priority(*, ticket: Ticket, priority: int, actor) -> Ticket:
     ticket = _lock(ticket)
     if priority not in Priority.values:
-        raise ApplicationError(_("Unknown priority."), code="invalid-priority")
+        raise ApplicationError(_("Unknown priority."), code=ErrorCode.INVALID_PRIORITY)
     before = ticket.get_priority_display()
     ticket.priority = priority
     ticket.save(update_fields=["priority"])
@@ -106,7 +109,8 @@ def ticket_solved_by_set(*, ticket: Ticket, article: Article | None, actor) -> T
     """
     if not getattr(actor, "is_staff", False):
         raise ApplicationError(
-            _("Only support staff can say which article solved a request."), code="not-staff"
+            _("Only support staff can say which article solved a request."),
+            code=ErrorCode.NOT_STAFF,
         )
     ticket = _lock(ticket)
     if article is not None:

@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from entitlements.models import Category
 from knowledge import selectors as knowledge_selectors
 from knowledge.models import Article
-from partners import selectors as partner_selectors
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
 from portal.core.text import clean_text
 from tickets import attachments as attachment_checks
 from tickets import links
+from tickets.errors import ErrorCode
 from tickets.models import (
     Attachment,
     Message,
@@ -73,7 +73,7 @@ def _require(ticket: Ticket, allowed: Iterable[str], action: str) -> None:
         raise ApplicationError(
             _("Request %(id)s is %(status)s: it cannot be %(action)s.")
             % {"id": ticket.ticket_id, "status": ticket.get_status_display(), "action": action},
-            code="invalid-transition",
+            code=ErrorCode.INVALID_TRANSITION,
         )
 
 
@@ -126,6 +126,9 @@ def _mail_context(ticket: Ticket, token: str, **extra) -> dict:
 
 def _may_receive_mail(ticket: Ticket) -> bool:
     """A post-sales request is mailed only to a current technical representative."""
+    # Imported here: partners sit above tickets (they open requests).
+    from partners import selectors as partner_selectors
+
     if ticket.category != Category.POST_SALES:
         return True
     return partner_selectors.is_technical_representative(
@@ -190,7 +193,7 @@ def _published(article: Article) -> Article:
         raise ApplicationError(
             _("The article “%(title)s” is not published in the help centre.")
             % {"title": article.title},
-            code="article-not-published",
+            code=ErrorCode.ARTICLE_NOT_PUBLISHED,
         )
     return published
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from entitlements import services as entitlement_services
 from portal.core.errors import ApplicationError
-from surveys import services as survey_services
 from tickets import links, selectors
+from tickets.errors import ErrorCode
 from tickets.models import (
     OPEN_STATUSES,
     Message,
@@ -41,6 +41,9 @@ from tickets.services.state import (
 
 
 def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str = "") -> None:
+    # Imported here: surveys sit above tickets (an invitation belongs to a ticket).
+    from surveys import services as survey_services
+
     before = ticket.status
     ticket.status = Status.CLOSED
     ticket.resolution = resolution
@@ -52,8 +55,8 @@ def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str
     _event(ticket, TicketEvent.Action.closed(resolution), actor=actor, before=before, detail=detail)
     links.links_expire_after_close(ticket_ids=[ticket.pk], closed_at=now)
     _notify(ticket, "ticket_closed", resolution=ticket.get_resolution_display())
-    if resolution != Resolution.CANCELLED:
-        survey_services.satisfaction_invite(tickets=[ticket], closed_at=now)
+    # The survey decides which closures it asks about (never a cancellation).
+    survey_services.satisfaction_invite(tickets=[ticket], closed_at=now)
 
 
 @transaction.atomic
@@ -133,11 +136,11 @@ def ticket_agree_closure(*, ticket: Ticket, actor=None) -> Ticket:
                 "propose closing it again."
             )
             % {"id": ticket.ticket_id},
-            code="proposal-withdrawn",
+            code=ErrorCode.PROPOSAL_WITHDRAWN,
         )
     if ticket.closure_proposed_at is None or ticket.status == Status.CLOSED:
         raise ApplicationError(
-            _("Support has not proposed to close this request."), code="no-proposal"
+            _("Support has not proposed to close this request."), code=ErrorCode.NO_PROPOSAL
         )
     _close(ticket, Resolution.CANNOT_RESOLVE, actor=actor or ticket.customer, now=timezone.now())
     return ticket

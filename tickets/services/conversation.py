@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from knowledge.models import Article
 from portal.core.errors import ApplicationError
 from tickets import attachments as attachment_checks
+from tickets.errors import ErrorCode
 from tickets.models import (
     OPEN_STATUSES,
     Message,
@@ -208,7 +209,7 @@ def ticket_customer_message(
             raise ApplicationError(
                 _("Request %(id)s is closed. Reopen it with a comment if the problem is back.")
                 % {"id": ticket.ticket_id},
-                code="closed",
+                code=ErrorCode.CLOSED,
             )
         _reopen(ticket)
     message = Message.objects.create(

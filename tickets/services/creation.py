@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from entitlements import arrangements, lifecycle
 from entitlements import selectors as entitlement_selectors
 from entitlements import services as entitlement_services
+from entitlements.errors import ErrorCode as EntitlementCode
 from entitlements.models import Category, Channel, Product
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
@@ -23,6 +24,7 @@ from teams import selectors as team_selectors
 from teams import services as team_services
 from tickets import attachments as attachment_checks
 from tickets import links
+from tickets.errors import ErrorCode
 from tickets.models import (
     Attachment,
     Message,
@@ -152,22 +154,22 @@ def _contact_details(
     """The request's language, remote-assistance ID and call-back number, checked."""
     language = language or customer.language or settings.LANGUAGE_CODE
     if language not in dict(settings.LANGUAGES):
-        raise ApplicationError(_("Choose English or German."), code="invalid-language")
+        raise ApplicationError(_("Choose English or German."), code=ErrorCode.INVALID_LANGUAGE)
     remote_id = " ".join(remote_id.split())
     if remote_id:
         if category not in (Category.SETUP, Category.RESTORE):
             raise ApplicationError(
                 _("A remote-assistance ID is only needed for setup and restore requests."),
-                code="remote-id-not-needed",
+                code=ErrorCode.REMOTE_ID_NOT_NEEDED,
             )
         try:
             remote_id = remote_id_clean(remote_id)
         except ValidationError as exc:
-            raise ApplicationError(exc.messages[0], code="invalid-remote-id") from exc
+            raise ApplicationError(exc.messages[0], code=ErrorCode.INVALID_REMOTE_ID) from exc
     phone = " ".join(phone.split())
     if channel == Channel.PHONE and not phone:
         raise ApplicationError(
-            _("Enter the phone number we should call back."), code="phone-required"
+            _("Enter the phone number we should call back."), code=ErrorCode.PHONE_REQUIRED
         )
     return language, remote_id, phone
 
@@ -187,7 +189,7 @@ def _callback_due(
         if not phone:
             raise ApplicationError(
                 _("Enter the phone number we should call to arrange the session."),
-                code="phone-required",
+                code=ErrorCode.PHONE_REQUIRED,
             )
         due = arrangements.arrangement_due(entitlement=decision.entitlement, team=team, start=now)
         arrangements.arrangement_call_take_over(
@@ -298,13 +300,13 @@ def ticket_open_for_partner(
     if category not in entitlement_services.PARTNER_CATEGORIES:
         raise ApplicationError(
             _("Only pre-sales and post-sales requests are opened for partners."),
-            code="invalid-category",
+            code=EntitlementCode.INVALID_CATEGORY,
         )
     subject = _clean_text(subject, field=_("the subject"), limit=200)
     description = _clean_text(description, field=_("the description"), limit=20000)
     language = language or customer.language or settings.LANGUAGE_CODE
     if language not in dict(settings.LANGUAGES):
-        raise ApplicationError(_("Choose English or German."), code="invalid-language")
+        raise ApplicationError(_("Choose English or German."), code=ErrorCode.INVALID_LANGUAGE)
     product = entitlement_services.product_get(product)
     now = timezone.now()
     team = team_selectors.team_for_user(user=customer)

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from portal.core.errors import ApplicationError
-from surveys import services as survey_services
 from tickets import links
+from tickets.errors import ErrorCode
 from tickets.models import (
     Status,
     Ticket,
@@ -63,6 +63,9 @@ STATE_FIELDS = [
 
 
 def _reopen(ticket: Ticket) -> None:
+    # Imported here: surveys sit above tickets (an invitation belongs to a ticket).
+    from surveys import services as survey_services
+
     ticket.status = Status.OPEN if ticket.assignee_id else Status.NEW
     ticket.resolution = ""
     ticket.closed_at = None
@@ -78,5 +81,5 @@ def _require_reopenable(ticket: Ticket) -> None:
     _require(ticket, [Status.CLOSED], _("reopened"))
     if not ticket.may_be_reopened():
         raise ApplicationError(
-            _("This request was cancelled; please send a new request."), code="cancelled"
+            _("This request was cancelled; please send a new request."), code=ErrorCode.CANCELLED
         )

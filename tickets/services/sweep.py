@@ -14,9 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entitlements.models import Category
-from partners import selectors as partner_selectors
 from portal.core import services as outbox
-from surveys import services as survey_services
 from tickets import links
 from tickets.models import (
     Message,
@@ -58,6 +56,9 @@ def _claim_due(*, reminders: bool, now: datetime, batch: int) -> list[int]:
 
 
 def _mail_many(tickets: list[Ticket], template: str) -> None:
+    # Imported here: partners sit above tickets (they open requests).
+    from partners import selectors as partner_selectors
+
     emails = []
     postsales = {
         (t.customer_id, t.partner_organisation_id)
@@ -138,6 +139,9 @@ def _sweep_reminders(now: datetime, batch: int) -> int:
 
 
 def _sweep_closures(now: datetime, batch: int) -> int:
+    # Imported here: surveys sit above tickets (an invitation belongs to a ticket).
+    from surveys import services as survey_services
+
     with transaction.atomic():
         ids = _claim_due(reminders=False, now=now, batch=batch)
         if not ids:
