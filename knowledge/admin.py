@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -18,15 +22,20 @@ from knowledge.models import Article, ArticleFeedback, ArticleState, SearchMiss
 from knowledge.rendering import markdown_render
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class ReviewDueFilter(admin.SimpleListFilter):
     title = _("review")
     parameter_name = "review"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
         return [("past", _("Past review date"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
         if self.value() == "past":
             return queryset.filter(review_by__lt=timezone.localdate()).exclude(
                 state=ArticleState.ARCHIVED
@@ -41,7 +50,7 @@ class ArticleFeedbackInline(admin.TabularInline):
     fields = ("created_at", "helpful", "comment")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
         return False
 
 
@@ -87,7 +96,7 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [ArticleFeedbackInline]
     actions = ["submit_for_review", "publish", "archive"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return (
             super()
             .get_queryset(request)
@@ -106,17 +115,19 @@ class ArticleAdmin(admin.ModelAdmin):
         return obj.no
 
     @admin.display(description=_("preview"))
-    def preview(self, obj: Article) -> str:
+    def preview(self, obj: Article) -> StrOrPromise:
         if not obj.pk:
             return _("Save the article to see a preview.")
         html = mark_safe(markdown_render(obj.body))  # noqa: S308 - sanitised by nh3
         return format_html('<div class="article-preview">{}</div>', html)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         report = self.admin_site.admin_view(self.report_view)
         return [path("report/", report, name="knowledge_report"), *super().get_urls()]
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = {**(extra_context or {}), "can_report": self.has_report_permission(request)}
         return super().changelist_view(request, extra_context)
 
@@ -142,12 +153,18 @@ class ArticleAdmin(admin.ModelAdmin):
         }
         return render(request, "admin/knowledge/report.html", context)
 
-    def save_model(self, request, obj: Article, form, change) -> None:
+    def save_model(self, request, obj: Article, form: forms.ModelForm, change: bool) -> None:
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
 
-    def _each(self, request, queryset, service, done) -> None:
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Article],
+        service: Callable[..., Article],
+        done: StrOrPromise,
+    ) -> None:
         changed = 0
         for article in queryset:
             try:
@@ -160,15 +177,15 @@ class ArticleAdmin(admin.ModelAdmin):
             self.message_user(request, done % {"count": changed}, messages.SUCCESS)
 
     @admin.action(description=_("Submit for review"))
-    def submit_for_review(self, request, queryset) -> None:
+    def submit_for_review(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._each(request, queryset, services.article_submit_for_review, _("%(count)d submitted."))
 
     @admin.action(description=_("Publish"))
-    def publish(self, request, queryset) -> None:
+    def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._each(request, queryset, services.article_publish, _("%(count)d published."))
 
     @admin.action(description=_("Archive"))
-    def archive(self, request, queryset) -> None:
+    def archive(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._each(request, queryset, services.article_archive, _("%(count)d archived."))
 
 
@@ -179,7 +196,7 @@ class SearchMissAdmin(admin.ModelAdmin):
     search_fields = ("query",)
     readonly_fields = ("query", "language", "product", "day", "count")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

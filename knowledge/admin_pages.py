@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
+from django.core.files.base import File
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +19,16 @@ from knowledge.models import ArticleImage, ReleaseNote, Training, TrainingKind
 from knowledge.rendering import markdown_render
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class _HttpsLinksAdmin(admin.ModelAdmin):
     """Addresses typed without a scheme are taken as https (Django 6's default already)."""
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
         if isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -46,14 +56,14 @@ class ReleaseNoteAdmin(_HttpsLinksAdmin):
         return obj.release.product.name
 
     @admin.display(description=_("preview"))
-    def preview(self, obj: ReleaseNote) -> str:
+    def preview(self, obj: ReleaseNote) -> StrOrPromise:
         if not obj.pk:
             return _("Save the notes to see a preview.")
         html = mark_safe(markdown_render(obj.body))  # noqa: S308 - sanitised by nh3
         return format_html('<div class="article-preview">{}</div>', html)
 
 
-def _https_formfield(db_field, **kwargs):
+def _https_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return db_field.formfield(**kwargs)
@@ -75,7 +85,7 @@ class TrainingForm(forms.ModelForm):
             "is_published",
         )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         if data.get("kind") == TrainingKind.WEBINAR and not data.get("starts_at"):
             self.add_error("starts_at", _("A webinar needs a start time."))
@@ -115,12 +125,12 @@ class ArticleImageForm(forms.ModelForm):
             "file": _("PNG, JPEG, GIF or WebP, at most 5 MB."),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
             self.fields["file"].widget.attrs["accept"] = "image/png,image/jpeg,image/gif,image/webp"
 
-    def clean_file(self):
+    def clean_file(self) -> File | None:
         upload = self.cleaned_data.get("file")
         if upload is None or not hasattr(upload, "content_type"):
             return upload  # the stored file of an existing image
@@ -139,7 +149,7 @@ class ArticleImageAdmin(admin.ModelAdmin):
     search_fields = ("alt_text", "key")
     readonly_fields = ("markdown", "picture", "uploaded_by", "created_at")
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: ArticleImage | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("file", "alt_text")
         return ("markdown", "picture", "alt_text", "uploaded_by", "created_at")
@@ -160,7 +170,9 @@ class ArticleImageAdmin(admin.ModelAdmin):
             obj.alt_text,
         )
 
-    def save_model(self, request, obj: ArticleImage, form, change) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ArticleImage, form: ArticleImageForm, change: bool
+    ) -> None:
         if not change:
             kind = form.image_type
             if kind is None:  # clean_file always sets it for a new upload
@@ -168,9 +180,9 @@ class ArticleImageAdmin(admin.ModelAdmin):
             images.image_prepare(image=obj, kind=kind, by=request.user)
         super().save_model(request, obj, form, change)
 
-    def delete_model(self, request, obj: ArticleImage) -> None:
+    def delete_model(self, request: HttpRequest, obj: ArticleImage) -> None:
         images.article_image_delete(image=obj)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ArticleImage]) -> None:
         for image in queryset:
             images.article_image_delete(image=image)

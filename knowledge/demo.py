@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -32,6 +33,9 @@ from knowledge.models import (
     Training,
     TrainingKind,
 )
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 # The demo staff of seed_demo: the US engineer writes in English, the German lead in German and
 # publishes. Without them (a bare database) the articles have no author.
@@ -172,7 +176,9 @@ def seed() -> int:
     return len(by_slug)
 
 
-def _articles(*, now, products, users) -> dict[str, Article]:
+def _articles(
+    *, now: datetime, products: dict[str, Product], users: dict[str, User]
+) -> dict[str, Article]:
     publisher = users.get(PUBLISHER)
     by_slug: dict[str, Article] = {}
     for demo in ARTICLES:
@@ -210,7 +216,7 @@ def _articles(*, now, products, users) -> dict[str, Article]:
     return by_slug
 
 
-def _release_notes(*, products) -> None:
+def _release_notes(*, products: dict[str, Product]) -> None:
     for code, product in products.items():
         extra_en, extra_de = _PRODUCT_NOTE.get(code, ("", ""))
         releases = Release.objects.filter(product=product, version__in=_NOTES, is_beta=False)
@@ -231,7 +237,7 @@ def _release_notes(*, products) -> None:
                 )
 
 
-def _training(*, now, products) -> None:
+def _training(*, now: datetime, products: dict[str, Product]) -> None:
     for url, kind, language, code, title, description, minutes, in_days, hour in TRAINING:
         starts_at = None
         if in_days is not None:
@@ -253,7 +259,7 @@ def _training(*, now, products) -> None:
         )
 
 
-def _feedback(*, now, by_slug) -> None:
+def _feedback(*, now: datetime, by_slug: dict[str, Article]) -> None:
     rows = []
     for slug, helpful, unhelpful, comments in FEEDBACK:
         article = by_slug[slug]
@@ -274,7 +280,7 @@ def _feedback(*, now, by_slug) -> None:
     ArticleFeedback.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def _search_misses(*, now, products) -> None:
+def _search_misses(*, now: datetime, products: dict[str, Product]) -> None:
     for query, language, code, days_ago, count in SEARCH_MISSES:
         if SearchMiss.objects.filter(query=query, language=language).exists():
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,6 +21,11 @@ from django.views.decorators.http import require_GET
 
 from knowledge.models import ArticleImage
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.accounts.models import User
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 KEY_LENGTH = 32  # secrets.token_hex(16)
@@ -79,7 +85,7 @@ def image_check(upload: UploadedFile) -> ImageType:
     return kind
 
 
-def image_prepare(*, image: ArticleImage, kind: ImageType, by) -> None:
+def image_prepare(*, image: ArticleImage, kind: ImageType, by: User | AnonymousUser | None) -> None:
     """Give a new image its random key, the extension of its detected type and its uploader."""
     image.key = secrets.token_hex(KEY_LENGTH // 2)
     image.extension = kind.extension
@@ -87,7 +93,9 @@ def image_prepare(*, image: ArticleImage, kind: ImageType, by) -> None:
 
 
 @transaction.atomic
-def article_image_create(*, upload: UploadedFile, alt_text: str, by) -> ArticleImage:
+def article_image_create(
+    *, upload: UploadedFile, alt_text: str, by: User | AnonymousUser | None
+) -> ArticleImage:
     """Check ``upload`` and store it as a new article image."""
     kind = image_check(upload)
     image = ArticleImage(alt_text=alt_text)

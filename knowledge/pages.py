@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +28,7 @@ def _product_choices() -> list[tuple[str, str]]:
 class ReleaseFilterForm(forms.Form):
     product = forms.ChoiceField(label=_("Product"), required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = _product_choices()
 

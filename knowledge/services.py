@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -12,6 +13,9 @@ from django.utils.translation import gettext as _
 from entitlements.models import Product
 from knowledge.models import Article, ArticleFeedback, ArticleState, SearchMiss
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 PUBLISH_PERMISSION = "knowledge.publish_article"
 
@@ -38,7 +42,7 @@ def _transition(*, article: Article, to: str) -> None:
 
 
 @transaction.atomic
-def article_submit_for_review(*, article: Article, by) -> Article:
+def article_submit_for_review(*, article: Article, by: User) -> Article:
     """Hand a draft to the support leads for review."""
     article = Article.objects.select_for_update().get(pk=article.pk)
     _transition(article=article, to=ArticleState.IN_REVIEW)
@@ -50,7 +54,7 @@ def article_submit_for_review(*, article: Article, by) -> Article:
 
 
 @transaction.atomic
-def article_publish(*, article: Article, by) -> Article:
+def article_publish(*, article: Article, by: User) -> Article:
     """Publish an article; only someone with the publish permission (support leads) may."""
     if not by.has_perm(PUBLISH_PERMISSION):
         raise ApplicationError(_("Only a support lead can publish articles."), code="not-allowed")
@@ -64,7 +68,7 @@ def article_publish(*, article: Article, by) -> Article:
 
 
 @transaction.atomic
-def article_archive(*, article: Article, by) -> Article:
+def article_archive(*, article: Article, by: User) -> Article:
     """Take an article off the help centre; archiving a published one needs the publisher."""
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.state == ArticleState.PUBLISHED and not by.has_perm(PUBLISH_PERMISSION):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from entitlements.models import Product, Release
@@ -14,13 +17,13 @@ class ArticleSitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.6
 
-    def items(self):
+    def items(self) -> QuerySet[Article]:
         return Article.objects.readable().order_by("pk")
 
     def location(self, item: Article) -> str:
         return reverse("knowledge:article", args=[item.slug])
 
-    def lastmod(self, item: Article):
+    def lastmod(self, item: Article) -> datetime:
         return item.updated_at
 
 
@@ -30,13 +33,13 @@ class ReleaseSitemap(Sitemap):
     changefreq = "monthly"
     priority = 0.5
 
-    def items(self):
+    def items(self) -> QuerySet[Release]:
         return content.published_release_notes()
 
     def location(self, item: Release) -> str:
         return reverse("knowledge:release", args=[item.product.code, item.version])
 
-    def lastmod(self, item: Release):
+    def lastmod(self, item: Release) -> date:
         return item.released_on
 
 
@@ -44,7 +47,7 @@ class ProductPageSitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.7
 
-    def items(self):
+    def items(self) -> QuerySet[Product]:
         return content.active_products().order_by("pk")
 
     def location(self, item: Product) -> str:

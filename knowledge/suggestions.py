@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django import forms
@@ -28,6 +29,11 @@ from django_ratelimit.core import is_ratelimited
 from entitlements.models import Product
 from knowledge import selectors
 from knowledge.models import Article, Suggestion
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.accounts.models import User
 
 SUGGESTION_LIMIT = 5
 # What of the description counts: its start says what the request is about.
@@ -62,7 +68,7 @@ def compose_key_valid(key: object) -> bool:
 READER_CACHE_SECONDS = 30 * 60
 
 
-def reader_products(*, user, compose: str) -> tuple[list[int], list[int]]:
+def reader_products(*, user: User | AnonymousUser, compose: str) -> tuple[list[int], list[int]]:
     """``user``'s registered products and the products of their beta groups, as ids.
 
     They do not change while one request is written, so they are read once per draft
@@ -132,7 +138,7 @@ def article_suggestions(
     query = suggestion_query(text, language=language)
     if not query:
         return []
-    options = {
+    options: selectors.SearchOptions = {
         "product": product or None,
         "version": version,
         "limit": limit,

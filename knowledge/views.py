@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -40,7 +41,7 @@ class SearchForm(forms.Form):
         choices=[("", gettext_lazy("All categories")), *ArticleCategory.choices],
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [
             ("", _("All products")),
@@ -91,7 +92,7 @@ def help_index(request: HttpRequest) -> HttpResponse:
     hits = None
     listing = None
     if query:
-        options = {
+        options: selectors.SearchOptions = {
             "product": product,
             "version": version,
             "prefer_products": suggestions.registered_product_ids(user=request.user),

@@ -7,6 +7,8 @@ reports (``telemetry_rollup``) and the counters are written by ingestion only.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from portal.core.admin import ReadOnlyAdminMixin
 from telemetry.models import (
@@ -22,7 +24,7 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "day"
     list_per_page = 100
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]
 
 

@@ -12,6 +12,7 @@ import json
 import random
 import uuid
 import zlib
+from collections.abc import Callable, Iterable
 
 import msgspec
 from django.conf import settings
@@ -162,9 +163,12 @@ def _decoded(raw: msgspec.Raw) -> schema.Report | msgspec.Raw:
         return raw
 
 
-def _reports_per_installation(reports) -> dict:
-    counts: dict = {}
+def _reports_per_installation(
+    reports: Iterable[schema.Report | msgspec.Raw],
+) -> dict[uuid.UUID, int]:
+    counts: dict[uuid.UUID, int] = {}
     for report in reports:
+        installation_id: uuid.UUID | None
         if isinstance(report, schema.Report):
             installation_id = report.installation_id
         else:
@@ -192,7 +196,7 @@ def _credentials(request: HttpRequest) -> Credentials:
         ) from exc
 
 
-def _installation_call(request: HttpRequest, action) -> HttpResponse:
+def _installation_call(request: HttpRequest, action: Callable[[], HttpResponse]) -> HttpResponse:
     try:
         _limit(request)
         return action()
@@ -208,7 +212,7 @@ def _installation_call(request: HttpRequest, action) -> HttpResponse:
 @require_POST
 @transaction.non_atomic_requests
 def opt_out(request: HttpRequest) -> HttpResponse:
-    def action():
+    def action() -> HttpResponse:
         credentials = _credentials(request)
         deleted = services.installation_opt_out(
             installation_id=credentials.installation_id, secret=credentials.installation_secret
@@ -228,7 +232,7 @@ def opt_out(request: HttpRequest) -> HttpResponse:
 @require_POST
 @transaction.non_atomic_requests
 def opt_in(request: HttpRequest) -> HttpResponse:
-    def action():
+    def action() -> HttpResponse:
         credentials = _credentials(request)
         services.installation_opt_in(
             installation_id=credentials.installation_id, secret=credentials.installation_secret
@@ -244,7 +248,7 @@ def opt_in(request: HttpRequest) -> HttpResponse:
 @require_GET
 @transaction.non_atomic_requests
 def installation_status(request: HttpRequest, installation_id: uuid.UUID) -> HttpResponse:
-    def action():
+    def action() -> HttpResponse:
         secret = request.headers.get("X-Installation-Secret", "")
         if not secret:
             raise RequestRefused(

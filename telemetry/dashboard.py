@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -73,7 +74,7 @@ class UsageFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, versions: list[str], today: date, **kwargs) -> None:
+    def __init__(self, *args: Any, versions: list[str], today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["product"].choices = [("", _("All products")), *PRODUCTS]

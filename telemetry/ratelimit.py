@@ -12,12 +12,17 @@ import hashlib
 import hmac
 import logging
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +37,7 @@ class Verdict:
 
 
 @cache
-def _redis():
+def _redis() -> redis.Redis:
     import redis
 
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
@@ -45,7 +50,7 @@ def address_key(address: str, window: int) -> str:
     return f"ncep:rl:a:{digest[:32]}"
 
 
-def installation_key(installation_id, window: int) -> str:
+def installation_key(installation_id: uuid.UUID, window: int) -> str:
     return f"ncep:rl:i:{window}:{installation_id}"
 
 

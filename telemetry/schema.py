@@ -14,6 +14,7 @@ value (``telemetry.anonymity``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -287,7 +288,7 @@ def _size(value: int, unit: str) -> str:
     return f"{_number(value)} {SIZE_UNITS[index].upper()}"
 
 
-def _words(node: dict, name: str, resolve) -> str:
+def _words(node: dict, name: str, resolve: Callable[[dict], dict]) -> str:
     """What a value of ``node`` looks like, in the active language; derived from its limits."""
     if "enum" in node:
         values = [str(value) for value in node["enum"]]

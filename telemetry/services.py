@@ -20,7 +20,7 @@ import logging
 import operator
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -131,7 +131,13 @@ def reports_ingest(
 _uuid_int = operator.attrgetter("int")
 
 
-def _reject(result, counters, report_id, reason: str, detail: str) -> None:
+def _reject(
+    result: IngestResult,
+    counters: Counter[tuple[str, str]],
+    report_id: str | None,
+    reason: str,
+    detail: str,
+) -> None:
     result.rejections.append({"report_id": report_id, "reason": reason, "detail": detail})
     counters[(Kind.REJECTED, reason)] += 1
 
@@ -235,7 +241,12 @@ def _encoded(row: tuple) -> tuple:
     return (*row[:7], encode(row[7]), encode(row[8]), row[9])
 
 
-def _installations_admit(cleaned, now, result, counters) -> list[tuple[Report, tuple]]:
+def _installations_admit(
+    cleaned: list[tuple[Report, tuple]],
+    now: datetime,
+    result: IngestResult,
+    counters: Counter[tuple[str, str]],
+) -> list[tuple[Report, tuple]]:
     """The reports whose installation may report: registered now or known with this secret."""
     if not cleaned:
         return []
@@ -273,7 +284,7 @@ def _installations_admit(cleaned, now, result, counters) -> list[tuple[Report, t
     return admitted
 
 
-def _installations_shared(ids) -> dict[uuid.UUID, tuple[str, str]]:
+def _installations_shared(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
     """{id: (secret hash, status)}, share-locked on PostgreSQL until the batch commits, so an
     opt-out (which locks the row for update) waits for the batch and then deletes its rows too.
     """

@@ -15,8 +15,16 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import connection, transaction
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    # A value as it is bound to a query parameter.
+    SqlValue: TypeAlias = str | bytes | int | float | date | uuid.UUID | None
 
 TABLE = "telemetry_rawreport"
 DEFAULT_PARTITION = f"{TABLE}_default"
@@ -72,11 +80,11 @@ _SQLITE_DDL = [
 ]
 
 
-def is_partitioned(conn=connection) -> bool:
+def is_partitioned(conn: BaseDatabaseWrapper = connection) -> bool:
     return conn.vendor == "postgresql"
 
 
-def table_create(schema_editor) -> None:
+def table_create(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Create the raw table (migration 0002)."""
     if is_partitioned(schema_editor.connection):
         schema_editor.execute(_POSTGRES_DDL)
@@ -85,12 +93,12 @@ def table_create(schema_editor) -> None:
             schema_editor.execute(statement)
 
 
-def table_drop(schema_editor) -> None:
+def table_drop(schema_editor: BaseDatabaseSchemaEditor) -> None:
     schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
     schema_editor.execute("DROP INDEX IF EXISTS telemetry_seenreport_received")
 
 
-def compression_set(schema_editor, method: str) -> None:
+def compression_set(schema_editor: BaseDatabaseSchemaEditor, method: str) -> None:
     """Compress the JSON columns of the raw table and of every partition with ``method`` ("lz4"
     or "default"), when the server supports it (migration 0003). New partitions copy it."""
     if not is_partitioned(schema_editor.connection):
@@ -246,7 +254,7 @@ def _copy_text(rows: Sequence[tuple]) -> bytes:
     return b"\n".join(lines)
 
 
-def db_value(value):
+def db_value(value: SqlValue) -> SqlValue:
     """A parameter as this database stores it (SQLite: text UUIDs and naive UTC times)."""
     if is_partitioned():
         return value

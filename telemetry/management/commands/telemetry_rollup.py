@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from telemetry import rollups
 
@@ -23,11 +24,11 @@ class Command(BaseCommand):
         "(safe to run again; each day is replaced in its own transaction)."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--day", required=True, type=_day, help="first day, YYYY-MM-DD")
         parser.add_argument("--days", type=int, default=1, help="how many days (default 1)")
 
-    def handle(self, *args, day: date, days: int, **options) -> None:
+    def handle(self, *args: Any, day: date, days: int, **options: Any) -> None:
         if days < 1:
             raise CommandError("--days must be at least 1.")
         totals = rollups.rollup_days(first=day, days=days)
