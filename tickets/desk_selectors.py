@@ -66,11 +66,6 @@ class PageLinks:
     customer: str
 
 
-def staff_ticket_attachment(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
-    """Any file of the ticket, internal notes' included: staff see them all."""
-    return Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
-
-
 def desk_thread(*, ticket: Ticket, links: PageLinks) -> list[ThreadEntry]:
     """The whole conversation, internal notes included, oldest first, with its files."""
     messages = (

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,30 +24,6 @@ from entitlements import arrangements
 from portal.core.errors import ApplicationError
 from tickets import desk_selectors
 from tickets import services as ticket_services
-from tickets.models import Ticket
-
-# --- A ticket's files -------------------------------------------------------------------------
-
-
-def attachment_download(*, ticket: Ticket, attachment_id: int) -> FileResponse:
-    """One file of the ticket as a download that is never cached or sniffed."""
-    attachment = desk_selectors.staff_ticket_attachment(ticket=ticket, attachment_id=attachment_id)
-    if attachment is None:
-        raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except (OSError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
 
 # --- The call-back queue ----------------------------------------------------------------------
 

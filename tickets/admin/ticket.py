@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.transactions import atomic_writes
-from tickets import admin_forms, desk_forms, desk_selectors, desk_views, selectors
+from tickets import access, admin_forms, desk_forms, desk_selectors, selectors
 from tickets.admin.actions import TriageActions
 from tickets.admin.columns import PageFields, QueueColumns
 from tickets.admin.queue import (
@@ -322,7 +322,7 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
         ticket = self.get_object(request, unquote(object_id))
         if ticket is None:
             raise Http404
-        return desk_views.attachment_download(ticket=ticket, attachment_id=attachment_id)
+        return access.staff_attachment_response(ticket=ticket, attachment_id=attachment_id)
 
     def desk_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
         """One form of the ticket page: call its service, come back with a message."""
