@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,15 +14,22 @@ from betas import services
 from betas.models import Enrolment
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from portal.core.http import AuthenticatedHttpRequest
+
 
 class ActiveFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "state"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [("active", _("active")), ("left", _("left"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
         if self.value() == "active":
             return queryset.filter(left_at__isnull=True)
         if self.value() == "left":
@@ -30,10 +41,12 @@ class BasisFilter(admin.SimpleListFilter):
     title = _("NCEP basis")
     parameter_name = "basis"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [("installation", _("installation")), ("commitment", _("commitment"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
         if self.value() == "installation":
             return queryset.filter(installation_id__isnull=False)
         if self.value() == "commitment":
@@ -70,18 +83,18 @@ class EnrolmentAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["end_enrolment"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
         # "change" allows the list's actions; a single record's page only shows it.
         return obj is None and super().has_change_permission(request)
 
     @admin.display(description=_("enrolled for"), ordering="organisation__name")
-    def enrolled_for(self, obj: Enrolment) -> str:
+    def enrolled_for(self, obj: Enrolment) -> StrOrPromise:
         return obj.organisation.name if obj.organisation else _("themselves (customer)")
 
     @admin.display(description=_("NCEP basis"))
@@ -95,7 +108,9 @@ class EnrolmentAdmin(admin.ModelAdmin):
         return obj.commitment_text or "-"
 
     @admin.action(description=_("End the chosen enrolments"), permissions=["change"])
-    def end_enrolment(self, request, queryset) -> None:
+    def end_enrolment(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Enrolment]
+    ) -> None:
         ended = 0
         for enrolment in queryset.filter(left_at__isnull=True):
             try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +59,7 @@ class EnrolmentForm(forms.Form):
         help_text=_("Needed only when you give no installation ID."),
     )
 
-    def __init__(self, *args, organisations, **kwargs) -> None:
+    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if organisations:
             field = self.fields["organisation"]

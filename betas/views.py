@@ -5,9 +5,11 @@ Beta releases exist for enrolled people only: to anyone else their page is "not 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,10 +18,13 @@ from betas import selectors, services
 from betas.forms import EnrolmentForm
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = selectors.partner_memberships(user=request.user)
     organisations = [membership.organisation for membership in memberships]
     form = EnrolmentForm(
@@ -67,7 +72,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def product_betas(request: HttpRequest, product_code: str) -> HttpResponse:
+def product_betas(request: AuthenticatedHttpRequest, product_code: str) -> HttpResponse:
     product = selectors.product_by_code(code=product_code)
     releases = selectors.beta_releases_for(user=request.user, product=product) if product else None
     if releases is None:
@@ -77,7 +82,7 @@ def product_betas(request: HttpRequest, product_code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = selectors.enrolment_for_user(user=request.user, enrolment_id=enrolment_id)
     if enrolment is None:
         raise Http404

@@ -6,25 +6,36 @@ engineer or the reason chosen above the list. The list reads in a fixed number o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from onsite import services
 from onsite.forms import DecisionActionForm
-from onsite.models import Booking
+from onsite.models import Booking, BookingQuerySet
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from portal.core.http import AuthenticatedHttpRequest
 
 
 class WhenFilter(admin.SimpleListFilter):
     title = _("window")
     parameter_name = "when"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [
             ("upcoming", _("upcoming")),
             ("today", _("today (UTC)")),
@@ -32,7 +43,9 @@ class WhenFilter(admin.SimpleListFilter):
             ("past", _("past")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(  # type: ignore[override]
+        self, request: HttpRequest, queryset: BookingQuerySet
+    ) -> BookingQuerySet:
         now = timezone.now()
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if self.value() == "upcoming":
@@ -95,13 +108,13 @@ class BookingAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
         # "change" allows the list's actions; a single record's page only shows it.
         return obj is None and super().has_change_permission(request)
 
@@ -118,7 +131,7 @@ class BookingAdmin(admin.ModelAdmin):
         return _span(obj, ZoneInfo("UTC"))
 
     @admin.action(description=_("Confirm with the chosen engineer"), permissions=["change"])
-    def confirm(self, request, queryset) -> None:
+    def confirm(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Booking]) -> None:
         engineer = self._chosen(request, "engineer", gettext("Choose the engineer who stands by."))
         if engineer is None:
             return
@@ -139,7 +152,7 @@ class BookingAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Decline with the reason given"), permissions=["change"])
-    def decline(self, request, queryset) -> None:
+    def decline(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Booking]) -> None:
         reason = self._chosen(
             request, "reason", gettext("Give the partner a reason for declining.")
         )
@@ -157,7 +170,7 @@ class BookingAdmin(admin.ModelAdmin):
             ),
         )
 
-    def _chosen(self, request, field: str, missing: str):
+    def _chosen(self, request: HttpRequest, field: str, missing: str) -> Any:
         """What was chosen or typed above the list for ``field``; None, after telling the user
         ``missing``, when nothing was."""
         form = DecisionActionForm(request.POST)
@@ -168,7 +181,13 @@ class BookingAdmin(admin.ModelAdmin):
             return None
         return value
 
-    def _decide(self, request, queryset, decide, summary) -> None:
+    def _decide(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Booking],
+        decide: Callable[[Booking], object],
+        summary: Callable[[int], str],
+    ) -> None:
         done = 0
         for booking in queryset.filter(status__in=services.OPEN_STATES).order_by("start_at"):
             try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -19,7 +19,7 @@ DEMO_CUSTOMER = "Bäckerei Sonnenschein KG"
 DEMO_ZONE = "Europe/Berlin"
 
 
-def _next_weekday(day):
+def _next_weekday(day: date) -> date:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
@@ -67,7 +70,7 @@ class BookingForm(forms.Form):
         help_text=_("What you install, the environment, anything the engineer should know."),
     )
 
-    def __init__(self, *args, organisations, **kwargs) -> None:
+    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the organisations the view allows can be chosen.
         field = self.fields["organisation"]

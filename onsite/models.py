@@ -8,6 +8,8 @@ engineer (an exclusion constraint on PostgreSQL, triggers on SQLite; see migrati
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -32,7 +34,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def confirmed(self) -> BookingQuerySet:
         return self.filter(status=BookingStatus.CONFIRMED)
 
-    def overlapping(self, *, start_at, end_at) -> BookingQuerySet:
+    def overlapping(self, *, start_at: datetime, end_at: datetime) -> BookingQuerySet:
         """Windows that share time with [start_at, end_at); touching ends do not count."""
         return self.filter(start_at__lt=end_at, end_at__gt=start_at)
 

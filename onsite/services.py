@@ -270,7 +270,7 @@ def _lock_open(booking: Booking) -> Booking:
     return booking
 
 
-def _close(booking: Booking, *, status: str, template: str, **columns) -> None:
+def _close(booking: Booking, *, status: str, template: str, **columns: object) -> None:
     """End an open booking with ``status`` and ``columns``: the engineer standing by is
     released and the partner is told with ``template``."""
     engineer = booking.engineer if booking.status == BookingStatus.CONFIRMED else None
@@ -325,7 +325,7 @@ def _mail(
     *,
     recipient: User,
     attachment: outbox.EmailAttachment | None = None,
-    **context,
+    **context: object,
 ) -> None:
     """Queue ``template`` about ``booking`` to ``recipient`` in their language, with the window
     in the partner's time and ``context`` besides."""

@@ -5,13 +5,14 @@ booking is seen only by members of its organisation."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -23,6 +24,9 @@ from onsite.forms import BookingForm
 from onsite.models import Booking, BookingStatus
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
+
 PAGE_SIZE = 25
 
 
@@ -31,7 +35,7 @@ def _time_zones() -> list[str]:
     return sorted(name for name in available_timezones() if "/" in name and "Etc/" not in name)
 
 
-def _not_included(request: HttpRequest) -> HttpResponse:
+def _not_included(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Explain why OnSite Protect cannot be booked: not a partner, or not at this level."""
     return render(
         request,
@@ -44,7 +48,7 @@ def _not_included(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _booking_for_member(request: HttpRequest, booking_id: int) -> Booking:
+def _booking_for_member(request: AuthenticatedHttpRequest, booking_id: int) -> Booking:
     """A booking of the signed-in member's organisation; any other is "not found"."""
     booking = selectors.booking_for_user(user=request.user, booking_id=booking_id)
     if booking is None:
@@ -52,7 +56,7 @@ def _booking_for_member(request: HttpRequest, booking_id: int) -> Booking:
     return booking
 
 
-def _initial(request: HttpRequest) -> dict:
+def _initial(request: AuthenticatedHttpRequest) -> dict:
     from teams import selectors as team_selectors
 
     try:
@@ -63,7 +67,7 @@ def _initial(request: HttpRequest) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_list(request: HttpRequest) -> HttpResponse:
+def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = selectors.onsite_organisations(user=request.user)
     if not organisations:
         return _not_included(request)
@@ -110,7 +114,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
+def booking_detail(request: AuthenticatedHttpRequest, booking_id: int) -> HttpResponse:
     booking = _booking_for_member(request, booking_id)
     return render(
         request,
@@ -126,7 +130,7 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def booking_calendar(request: HttpRequest, booking_id: int) -> HttpResponse:
+def booking_calendar(request: AuthenticatedHttpRequest, booking_id: int) -> HttpResponse:
     booking = _booking_for_member(request, booking_id)
     response = HttpResponse(
         calendar.booking_calendar(booking=booking, language=get_language()),
@@ -138,7 +142,7 @@ def booking_calendar(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+def booking_cancel(request: AuthenticatedHttpRequest, booking_id: int) -> HttpResponse:
     booking = _booking_for_member(request, booking_id)
     try:
         services.booking_cancel(booking=booking, cancelled_by=request.user)

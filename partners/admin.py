@@ -8,10 +8,13 @@ the reason typed into the action bar.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -31,6 +34,9 @@ from partners.models import (
     PresalesRequest,
 )
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
 
 
 class DecisionActionForm(ActionForm):
@@ -52,7 +58,12 @@ class _DecisionAdmin(admin.ModelAdmin):
     decided_as: str
 
     def _decide(
-        self, request, queryset, done: str, service: Callable[..., object], **arguments
+        self,
+        request: AuthenticatedHttpRequest,
+        queryset: QuerySet[Model],
+        done: str,
+        service: Callable[..., object],
+        **arguments: object,
     ) -> None:
         """Call ``service`` for each selected row, as the signed-in staff member and with
         ``arguments``; report every refusal by the row's name."""
@@ -67,7 +78,12 @@ class _DecisionAdmin(admin.ModelAdmin):
         if changed:
             self.message_user(request, f"{done}: {changed}", messages.SUCCESS)
 
-    def _decline(self, request, queryset, service: Callable[..., object]) -> None:
+    def _decline(
+        self,
+        request: AuthenticatedHttpRequest,
+        queryset: QuerySet[Model],
+        service: Callable[..., object],
+    ) -> None:
         """Decline each selected row for the reason typed into the action bar."""
         reason = request.POST.get("reason", "").strip()
         self._decide(request, queryset, gettext("Declined"), service, reason=reason)
@@ -113,7 +129,7 @@ class InvitationInline(admin.TabularInline):
     fields = ("email", "role", "invited_by", "created_at", "accepted_at", "withdrawn_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
         return False
 
 
@@ -157,14 +173,14 @@ class ApplicationAdmin(_DecisionAdmin):
         "organisation",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.action(
         description=_("Approve at the level chosen (creates the organisation)"),
         permissions=["change"],
     )
-    def approve(self, request, queryset):
+    def approve(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Application]) -> None:
         level_id = request.POST.get("level") or ""
         level = PartnerLevel.objects.filter(pk=level_id).first() if level_id.isdigit() else None
         if level is None:
@@ -175,7 +191,7 @@ class ApplicationAdmin(_DecisionAdmin):
         )
 
     @admin.action(description=_("Decline (reason required)"), permissions=["change"])
-    def decline(self, request, queryset):
+    def decline(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Application]) -> None:
         self._decline(request, queryset, services.application_decline)
 
 
@@ -186,7 +202,9 @@ class ApplicationAdmin(_DecisionAdmin):
 class NfrAgreementAdmin(admin.ModelAdmin):
     list_display = ("version", "effective_from")
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: NfrAgreement | None = None
+    ) -> tuple[str, ...]:
         # An accepted version stays as it was accepted: publish a new version instead.
         if obj is not None and obj.acceptances.exists():
             return ("version", "text", "effective_from")
@@ -201,10 +219,12 @@ class NfrAgreementAcceptanceAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "organisation__name")
     readonly_fields = ("agreement", "user", "organisation", "accepted_at")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: NfrAgreementAcceptance | None = None
+    ) -> bool:
         return False
 
 
@@ -242,15 +262,15 @@ class NfrLicenceAdmin(_DecisionAdmin):
         "reminded_at",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.action(description=_("Approve and issue the licence key"), permissions=["change"])
-    def approve(self, request, queryset):
+    def approve(self, request: AuthenticatedHttpRequest, queryset: QuerySet[NfrLicence]) -> None:
         self._decide(request, queryset, gettext("Approved"), services.nfr_licence_approve)
 
     @admin.action(description=_("Decline (reason required)"), permissions=["change"])
-    def decline(self, request, queryset):
+    def decline(self, request: AuthenticatedHttpRequest, queryset: QuerySet[NfrLicence]) -> None:
         self._decline(request, queryset, services.nfr_licence_decline)
 
 
@@ -291,11 +311,11 @@ class PresalesRequestAdmin(_DecisionAdmin):
         "ticket_link",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     # A partner's sales representative reviews that partner's requests whatever their group.
-    def _represents(self, request, obj: PresalesRequest | None = None) -> bool:
+    def _represents(self, request: HttpRequest, obj: PresalesRequest | None = None) -> bool:
         user = request.user
         if not (user.is_active and user.is_staff):
             return False
@@ -303,23 +323,25 @@ class PresalesRequestAdmin(_DecisionAdmin):
             return obj.organisation.sales_representative_id == user.pk
         return selectors.represents_partners(user=user)
 
-    def has_module_permission(self, request) -> bool:
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return super().has_module_permission(request) or self._represents(request)
 
-    def has_view_permission(self, request, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: PresalesRequest | None = None) -> bool:
         return super().has_view_permission(request, obj) or self._represents(request, obj)
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: PresalesRequest | None = None
+    ) -> bool:
         return super().has_change_permission(request, obj) or self._represents(request, obj)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PresalesRequest]:
         queryset = super().get_queryset(request)
         if super().has_view_permission(request) or super().has_change_permission(request):
             return queryset
         return queryset.filter(organisation__sales_representative=request.user)
 
     @admin.display(description=_("ticket"), ordering="ticket_reference")
-    def ticket_link(self, obj: PresalesRequest):
+    def ticket_link(self, obj: PresalesRequest) -> str:
         if not obj.ticket_reference:
             return "—"
         url = reverse("admin:tickets_ticket_changelist") + f"?q={obj.ticket_reference}"
@@ -328,9 +350,13 @@ class PresalesRequestAdmin(_DecisionAdmin):
     @admin.action(
         description=_("Forward to support (opens a pre-sales ticket)"), permissions=["change"]
     )
-    def forward(self, request, queryset):
+    def forward(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[PresalesRequest]
+    ) -> None:
         self._decide(request, queryset, gettext("Forwarded"), services.presales_request_forward)
 
     @admin.action(description=_("Decline (reason required)"), permissions=["change"])
-    def decline(self, request, queryset):
+    def decline(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[PresalesRequest]
+    ) -> None:
         self._decline(request, queryset, services.presales_request_decline)

@@ -7,6 +7,7 @@ packages that members get at checkout.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -292,7 +293,7 @@ class NfrAgreementAcceptance(models.Model):
 
 
 class NfrLicenceQuerySet(models.QuerySet["NfrLicence"]):
-    def counting_against_allowance(self, at=None) -> NfrLicenceQuerySet:
+    def counting_against_allowance(self, at: datetime | None = None) -> NfrLicenceQuerySet:
         """Requests under review and issued licences that have not expired."""
         at = at or timezone.now()
         return self.filter(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -21,8 +22,13 @@ from partners.models import (
     NfrAllowance,
     NfrLicence,
     Organisation,
+    PartnerLevel,
     PresalesRequest,
 )
+
+if TYPE_CHECKING:
+    from entitlements.models import Product
+    from portal.accounts.models import User
 
 INVITATION_SALT = "partners.invitation"
 
@@ -30,7 +36,7 @@ INVITATION_SALT = "partners.invitation"
 # --- Membership and roles ---------------------------------------------------------------------
 
 
-def membership_for(*, user) -> Membership | None:
+def membership_for(*, user: User) -> Membership | None:
     """The account's membership of an active partner organisation, with level and sales rep."""
     if not getattr(user, "is_authenticated", False):
         return None
@@ -47,12 +53,12 @@ def technical_memberships() -> QuerySet[Membership]:
     return Membership.objects.filter(role=MemberRole.TECHNICAL, organisation__is_active=True)
 
 
-def technical_organisation_ids(*, user) -> QuerySet:
+def technical_organisation_ids(*, user: User) -> QuerySet:
     """The organisations ``user`` is a technical representative of, as a subquery of ids."""
     return technical_memberships().filter(user=user).values("organisation_id")
 
 
-def is_technical_representative(*, user, organisation_id: int | None) -> bool:
+def is_technical_representative(*, user: User | None, organisation_id: int | None) -> bool:
     if organisation_id is None or user is None:
         return False
     return technical_memberships().filter(user=user, organisation_id=organisation_id).exists()
@@ -71,12 +77,12 @@ def technical_member_pairs(*, pairs: set[tuple[int, int]]) -> set[tuple[int, int
     return found & pairs
 
 
-def represents_partners(*, user) -> bool:
+def represents_partners(*, user: User) -> bool:
     """Whether the staff member is the sales representative of an active partner."""
     return Organisation.objects.filter(sales_representative=user, is_active=True).exists()
 
 
-def support_discount_for(user) -> Decimal:
+def support_discount_for(user: User) -> Decimal:
     """The discount (percent) on support packages the account gets as a partner member; 0 else."""
     membership = membership_for(user=user)
     if membership is None:
@@ -93,19 +99,21 @@ def current_agreement(*, at: datetime | None = None) -> NfrAgreement | None:
     return NfrAgreement.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
 
 
-def has_accepted(*, user, agreement: NfrAgreement | None) -> bool:
+def has_accepted(*, user: User, agreement: NfrAgreement | None) -> bool:
     if agreement is None:
         return False
     return NfrAgreementAcceptance.objects.filter(user=user, agreement=agreement).exists()
 
 
-def nfr_allowance(*, organisation: Organisation, product) -> int:
+def nfr_allowance(*, organisation: Organisation, product: Product) -> int:
     """How many NFR licences of ``product`` the organisation's level allows at a time."""
     allowance = NfrAllowance.objects.filter(level_id=organisation.level_id, product=product).first()
     return allowance.licences if allowance else 0
 
 
-def nfr_licences_held(*, organisation: Organisation, product, at: datetime | None = None) -> int:
+def nfr_licences_held(
+    *, organisation: Organisation, product: Product, at: datetime | None = None
+) -> int:
     """Requests under review and unexpired licences of ``product``: what counts against it."""
     return (
         NfrLicence.objects.filter(organisation=organisation, product=product)
@@ -174,7 +182,7 @@ class PartnerArea:
         return self.membership.organisation
 
     @property
-    def level(self):
+    def level(self) -> PartnerLevel:
         return self.membership.organisation.level
 
 
@@ -231,6 +239,6 @@ def partner_area(*, membership: Membership) -> PartnerArea:
     )
 
 
-def latest_application(*, user) -> Application | None:
+def latest_application(*, user: User) -> Application | None:
     """The account's most recent partner application, if any."""
     return Application.objects.filter(applicant=user).order_by("-submitted_at").first()

@@ -3,13 +3,15 @@ the report, and the invitations and responses (read-only: they are the customers
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,13 @@ from portal.core.errors import ApplicationError
 from surveys import charts, selectors, services
 from surveys.forms import ReportFilterForm, SurveySendForm
 from surveys.models import Answer, Invitation, Question, Response, Survey, SurveyRun
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from portal.accounts.models import User
+    from portal.core.http import AuthenticatedHttpRequest
+    from teams.models import Team
 
 REPORT_PERMISSION = "surveys.view_response"
 SEND_PERMISSION = "surveys.add_surveyrun"
@@ -44,14 +53,14 @@ class SurveyAdmin(admin.ModelAdmin):
     actions = ["send_to_audience"]
     fields = ("title", "code", "intro", "is_active")
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Survey]:
         return super().get_queryset(request).annotate(question_count=Count("questions"))
 
     @admin.display(description=_("questions"), ordering="question_count")
     def question_count(self, obj: Survey) -> int:
         return obj.question_count
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path("report/", view(self.report_view), name="surveys_survey_report"),
@@ -64,14 +73,22 @@ class SurveyAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
             "can_report": request.user.has_perm(REPORT_PERMISSION),
         }
         return super().changelist_view(request, extra_context)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
             "can_report": request.user.has_perm(REPORT_PERMISSION),
@@ -82,16 +99,18 @@ class SurveyAdmin(admin.ModelAdmin):
     # --- Sending to an audience ---
 
     @admin.action(description=_("Send to an audience…"), permissions=["send"])
-    def send_to_audience(self, request, queryset):
+    def send_to_audience(
+        self, request: HttpRequest, queryset: QuerySet[Survey]
+    ) -> HttpResponseRedirect | None:
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one survey to send."), messages.WARNING)
             return None
         return HttpResponseRedirect(reverse("admin:surveys_survey_send", args=[queryset.get().pk]))
 
-    def has_send_permission(self, request) -> bool:
+    def has_send_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(SEND_PERMISSION)
 
-    def send_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def send_view(self, request: AuthenticatedHttpRequest, object_id: str) -> HttpResponse:
         if not self.has_send_permission(request):
             raise PermissionDenied
         survey = get_object_or_404(Survey, pk=object_id)
@@ -129,7 +148,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
     # --- The report ---
 
-    def report_view(self, request: HttpRequest) -> HttpResponse:
+    def report_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied
         access = selectors.report_access(user=request.user)
@@ -174,7 +193,9 @@ class SurveyAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/surveys/survey/report.html", context)
 
-    def _report_without_team(self, request: HttpRequest, form, survey: Survey) -> HttpResponse:
+    def _report_without_team(
+        self, request: HttpRequest, form: ReportFilterForm, survey: Survey
+    ) -> HttpResponse:
         """A support lead sees their team's report; one without a team is told what is missing."""
         context = {
             **self.admin_site.each_context(request),
@@ -231,7 +252,7 @@ class InvitationAdmin(ReadOnlyAdmin):
         return _ticket_link(obj)
 
     @admin.display(description=_("rating"))
-    def rating(self, obj: Invitation):
+    def rating(self, obj: Invitation) -> int | str:
         response = getattr(obj, "response", None)
         return response.rating if response is not None and response.rating else "-"
 
@@ -244,13 +265,13 @@ class AnswerInline(admin.TabularInline):
     fields = ("question", "rating", "choice", "text")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Response | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Response | None = None) -> bool:
         return False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Answer]:
         return super().get_queryset(request).select_related("question")
 
 
@@ -258,10 +279,12 @@ class LowRatingFilter(admin.SimpleListFilter):
     title = _("low rating")
     parameter_name = "low"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("low (1 or 2)")), ("no", _("3 or better"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> QuerySet[Response]:
         if self.value() == "yes":
             return queryset.filter(rating__lte=2)
         if self.value() == "no":
@@ -283,7 +306,9 @@ class ResponseAdmin(ReadOnlyAdmin):
     fields = ("invitation", "ticket_link", "rating", "comment", "submitted_at", "updated_at")
     readonly_fields = fields
 
-    def get_queryset(self, request):
+    def get_queryset(  # type: ignore[override]
+        self, request: AuthenticatedHttpRequest
+    ) -> QuerySet[Response]:
         # A support lead reads their own team's answers here, as in the report.
         queryset = super().get_queryset(request)
         access = selectors.report_access(user=request.user)
@@ -308,9 +333,9 @@ class ResponseAdmin(ReadOnlyAdmin):
         return Truncator(obj.comment).chars(80) or "-"
 
     @admin.display(description=_("engineer"), ordering="invitation__engineer__name")
-    def engineer(self, obj: Response):
+    def engineer(self, obj: Response) -> User | str:
         return obj.invitation.engineer or "-"
 
     @admin.display(description=_("team"), ordering="invitation__team__name")
-    def team(self, obj: Response):
+    def team(self, obj: Response) -> Team | str:
         return obj.invitation.team or "-"

@@ -8,7 +8,8 @@ only its script would use); the same chart's CSS is served as a stylesheet of it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import pygal
 from django.utils.safestring import SafeString, mark_safe
@@ -17,6 +18,9 @@ from pygal.style import Style
 
 from portal.core.charts import strip_inline_code
 from surveys.selectors import ReportRow
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 CHART_ID = "survey-trend"
 
@@ -36,8 +40,8 @@ STYLE = Style(
 )
 
 
-def _labelled(title: str):
-    def label(tree):
+def _labelled(title: str) -> Callable[[Element], Element]:
+    def label(tree: Element) -> Element:
         tree.set("role", "img")
         tree.set("aria-label", title)
         return tree

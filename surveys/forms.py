@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import SupportKind
-from surveys.models import RATING_LABELS, RATING_MAX, RATING_MIN, Question, Survey, SurveyRun
+from surveys.models import (
+    RATING_LABELS,
+    RATING_MAX,
+    RATING_MIN,
+    Question,
+    Response,
+    Survey,
+    SurveyRun,
+)
 from surveys.services import TEXT_LIMIT
 from teams.models import Team
 
@@ -21,7 +31,7 @@ def _field_name(question: Question) -> str:
 class ResponseForm(forms.Form):
     """One field per question of the survey, in the survey's order."""
 
-    def __init__(self, *args, questions: list[Question], **kwargs) -> None:
+    def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")  # questions end in their own punctuation
         super().__init__(*args, **kwargs)
         self.questions = questions
@@ -69,7 +79,9 @@ class ResponseForm(forms.Form):
         }
 
     @classmethod
-    def initial_from(cls, *, questions: list[Question], response, rating: str | None) -> dict:
+    def initial_from(
+        cls, *, questions: list[Question], response: Response | None, rating: str | None
+    ) -> dict:
         """The earlier answers, and the rating chosen in the e-mail (it wins over them)."""
         initial: dict[str, object] = {}
         if response is not None:
@@ -131,7 +143,7 @@ class ReportFilterForm(forms.Form):
         label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("All teams")
     )
 
-    def __init__(self, *args, teams=None, **kwargs) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[Team] | None = None, **kwargs: Any) -> None:
         """``teams``: the only teams to offer (a support lead's own), instead of all of them."""
         super().__init__(*args, **kwargs)
         if teams is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -23,6 +24,9 @@ from entitlements.models import Entitlement, SupportKind
 from surveys.models import LOW_RATING_MAX, Invitation, Response, Survey, SurveyRun
 from teams.models import Team
 from tickets.models import EngineerProfile, Status, Ticket
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 TOKEN_MAX_LENGTH = 100
 
@@ -88,7 +92,7 @@ class ReportAccess:
         return Team.objects.filter(pk=self.team.pk) if self.team else Team.objects.none()
 
 
-def report_access(*, user) -> ReportAccess:
+def report_access(*, user: User) -> ReportAccess:
     """Support leads see their own team; the product team, superusers and others, every team.
 
     A lead's team is their engineer profile's, else the support team set on their account.

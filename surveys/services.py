@@ -8,9 +8,10 @@ a satisfaction invitation waits there a while after the closure, and reopening w
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -37,6 +38,11 @@ from surveys.models import (
 )
 from surveys.standard import SATISFACTION_CODE, standard_surveys_create
 from tickets.models import Message, Resolution, Ticket
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+Item = TypeVar("Item")
 
 TEXT_LIMIT = 5000
 BATCH = 1000
@@ -176,7 +182,7 @@ def satisfaction_invite(*, tickets: list, closed_at: datetime) -> int:
 
 
 @transaction.atomic
-def satisfaction_withdraw(*, ticket) -> int:
+def satisfaction_withdraw(*, ticket: Ticket) -> int:
     """Withdraw the unanswered invitations of a ticket that is being reopened; return how many.
 
     The page of a withdrawn invitation says the request was reopened and asks for nothing; an
@@ -220,7 +226,7 @@ def survey_send(
     audience: str,
     support_kind: str = "",
     days: int | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> SurveyRun:
     """Invite every customer of an audience to a survey: one invitation and one mail each."""
     if survey.is_satisfaction:
@@ -284,7 +290,7 @@ def survey_send(
     return run
 
 
-def _batches(items: Iterable, size: int):
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     batch = []
     for item in items:
         batch.append(item)

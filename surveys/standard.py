@@ -6,11 +6,32 @@ by a transactional test gets the satisfaction survey back on first use.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.utils.translation import gettext_noop
+
+if TYPE_CHECKING:
+    from surveys.models import Question, Survey
+
+    class QuestionSpec(TypedDict):
+        """One question of a standard survey, as the Question fields it is created with."""
+
+        kind: str
+        text: str
+        required: bool
+
+    class SurveySpec(TypedDict):
+        """A standard survey: its code, English texts and questions."""
+
+        code: str
+        title: str
+        intro: str
+        questions: list[QuestionSpec]
+
 
 SATISFACTION_CODE = "satisfaction"
 
-STANDARD_SURVEYS = [
+STANDARD_SURVEYS: list[SurveySpec] = [
     {
         "code": SATISFACTION_CODE,
         "title": gettext_noop("Satisfaction after a support request"),
@@ -33,7 +54,9 @@ STANDARD_SURVEYS = [
 ]
 
 
-def standard_surveys_create(survey_model, question_model, *, codes: list[str] | None = None):
+def standard_surveys_create(
+    survey_model: type[Survey], question_model: type[Question], *, codes: list[str] | None = None
+) -> list[Survey]:
     """Create the missing standard surveys with their questions; never touch existing ones."""
     created = []
     for spec in STANDARD_SURVEYS:

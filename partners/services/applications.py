@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,6 +26,9 @@ from partners.services.decisions import RequestKind, decide, decline, tell
 from portal.core.errors import ApplicationError
 from portal.core.text import clean_text
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 APPLICATION = RequestKind(
     waiting=Decision.PENDING,
     declined=Decision.DECLINED,
@@ -40,7 +44,7 @@ APPLICATION = RequestKind(
 @transaction.atomic
 def application_submit(
     *,
-    applicant,
+    applicant: User,
     company: str,
     country: str,
     contact_name: str,
@@ -88,7 +92,11 @@ def application_submit(
 
 
 def _organisation_found(
-    application: Application, now: datetime, *, level: PartnerLevel | None, sales_representative
+    application: Application,
+    now: datetime,
+    *,
+    level: PartnerLevel | None,
+    sales_representative: User | None,
 ) -> list[str]:
     """Create the organisation of an approved application, with the applicant as its
     administrator."""
@@ -119,7 +127,11 @@ def _organisation_found(
 
 @transaction.atomic
 def application_approve(
-    *, application: Application, level: PartnerLevel, actor, sales_representative=None
+    *,
+    application: Application,
+    level: PartnerLevel,
+    actor: User,
+    sales_representative: User | None = None,
 ) -> Organisation:
     """Create the organisation at ``level``; the applicant becomes its administrator."""
     approved = decide(
@@ -142,7 +154,7 @@ def application_approve(
 
 
 @transaction.atomic
-def application_decline(*, application: Application, reason: str, actor) -> Application:
+def application_decline(*, application: Application, reason: str, actor: User) -> Application:
     """Decline the application, telling the applicant why."""
     return decline(
         APPLICATION,

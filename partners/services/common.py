@@ -3,6 +3,8 @@ membership, links into the portal and the mails to partners and the vendor's sal
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,6 +17,9 @@ from partners.errors import ErrorCode
 from partners.models import Membership, Organisation
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 def email_address(value: str) -> str:
@@ -30,7 +35,7 @@ def email_address(value: str) -> str:
     return value
 
 
-def member(user) -> Membership:
+def member(user: User) -> Membership:
     """The membership of ``user`` in a partner organisation, or a refusal when there is none."""
     membership = selectors.membership_for(user=user)
     if membership is None:
@@ -60,19 +65,19 @@ def sales_contact(organisation: Organisation) -> tuple[str, str]:
     return settings.PARTNER_SALES_EMAIL, settings.LANGUAGE_CODE
 
 
-def mail(*, to: str, template: str, language: str, **context) -> None:
+def mail(*, to: str, template: str, language: str, **context: object) -> None:
     """Queue the mail ``template`` to ``to`` in ``language``, tagged with its template."""
     outbox.email_enqueue_template(
         to=to, template=template, context=context, language=language, tag=template
     )
 
 
-def mail_sales(organisation: Organisation, *, template: str, **context) -> None:
+def mail_sales(organisation: Organisation, *, template: str, **context: object) -> None:
     """Queue the mail ``template`` to whoever at the vendor looks after ``organisation``."""
     to, language = sales_contact(organisation)
     mail(to=to, template=template, language=language, **context)
 
 
-def language_of(user) -> str:
+def language_of(user: User) -> str:
     """The language a person reads their mails in."""
     return getattr(user, "language", "") or settings.LANGUAGE_CODE

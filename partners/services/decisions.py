@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,9 @@ from partners.errors import ErrorCode
 from partners.services.common import language_of, mail
 from portal.core.errors import ApplicationError
 from portal.core.text import clean_text
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 # Sets the columns a decision adds to the request (given the time of the decision) and returns
 # their names.
@@ -54,7 +57,7 @@ def lock_waiting(kind: RequestKind, record: Any) -> Any:
     return record
 
 
-def tell(kind: RequestKind, record: Any, template: str, **context) -> None:
+def tell(kind: RequestKind, record: Any, template: str, **context: object) -> None:
     """Mail the person who asked for ``record`` with ``template``, in their language."""
     asker = getattr(record, kind.asker)
     mail(
@@ -71,11 +74,11 @@ def decide(
     record: Any,
     *,
     status: str,
-    actor,
+    actor: User,
     change: Change | None = None,
     reason: str = "",
     template: str = "",
-    **context,
+    **context: object,
 ) -> Any:
     """Give ``record`` the ``status`` staff chose, if it still awaits a decision.
 
@@ -99,7 +102,7 @@ def decide(
     return record
 
 
-def decline(kind: RequestKind, record: Any, *, reason: str, actor, template: str) -> Any:
+def decline(kind: RequestKind, record: Any, *, reason: str, actor: User, template: str) -> Any:
     """Decline ``record`` for ``reason`` and mail the person who asked with ``template``."""
     reason = clean_text(reason, field=_("the reason"), limit=300)
     return decide(kind, record, status=kind.declined, actor=actor, reason=reason, template=template)

@@ -4,6 +4,8 @@ technical representative opens post-sales tickets directly."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
@@ -16,6 +18,9 @@ from partners.services.decisions import RequestKind, decide, decline
 from portal.core.errors import ApplicationError
 from portal.core.text import clean_text
 from tickets import services as ticket_services
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 PRESALES_REQUEST = RequestKind(
     waiting=PresalesRequest.Status.SUBMITTED,
@@ -55,7 +60,7 @@ def _require_help(membership: Membership, *, presales: bool) -> None:
 @transaction.atomic
 def presales_request_submit(
     *,
-    user,
+    user: User,
     customer_company: str,
     product: Product,
     expected_seats: int,
@@ -86,7 +91,7 @@ def presales_request_submit(
     return request
 
 
-def _presales_ticket(request: PresalesRequest, actor) -> list[str]:
+def _presales_ticket(request: PresalesRequest, actor: User) -> list[str]:
     """Open the pre-sales ticket of a forwarded request, in the language of the member who
     follows it."""
     follower = request.requested_by
@@ -125,7 +130,7 @@ def _presales_ticket(request: PresalesRequest, actor) -> list[str]:
 
 
 @transaction.atomic
-def presales_request_forward(*, request: PresalesRequest, actor) -> PresalesRequest:
+def presales_request_forward(*, request: PresalesRequest, actor: User) -> PresalesRequest:
     """Hand the request to support: it becomes a pre-sales ticket the partner member follows."""
     return decide(
         PRESALES_REQUEST,
@@ -137,7 +142,9 @@ def presales_request_forward(*, request: PresalesRequest, actor) -> PresalesRequ
 
 
 @transaction.atomic
-def presales_request_decline(*, request: PresalesRequest, reason: str, actor) -> PresalesRequest:
+def presales_request_decline(
+    *, request: PresalesRequest, reason: str, actor: User
+) -> PresalesRequest:
     """Decline the pre-sales request, telling the member who sent it why."""
     return decline(
         PRESALES_REQUEST, request, reason=reason, actor=actor, template="presales_request_declined"
@@ -147,7 +154,7 @@ def presales_request_decline(*, request: PresalesRequest, reason: str, actor) ->
 @transaction.atomic
 def postsales_ticket_open(
     *,
-    user,
+    user: User,
     product: Product | str,
     version: str,
     subject: str,

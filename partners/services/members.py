@@ -3,6 +3,8 @@ and removing members."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -15,8 +17,11 @@ from partners.models import Invitation, MemberRole, Membership
 from partners.services.common import email_address, language_of, mail, member, site_url
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
-def _require_administrator(actor, organisation_id: int) -> Membership:
+
+def _require_administrator(actor: User, organisation_id: int) -> Membership:
     membership = (
         Membership.objects.filter(
             user=actor, organisation_id=organisation_id, organisation__is_active=True
@@ -33,7 +38,7 @@ def _require_administrator(actor, organisation_id: int) -> Membership:
 
 
 @transaction.atomic
-def invitation_send(*, actor, email: str, role: str) -> Invitation:
+def invitation_send(*, actor: User, email: str, role: str) -> Invitation:
     """Invite a colleague to the actor's organisation; the mail holds a signed, expiring link."""
     organisation = _require_administrator(actor, member(actor).organisation_id).organisation
     email = email_address(email)
@@ -89,7 +94,7 @@ def _lock_open_invitation(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user) -> Membership:
+def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the organisation of a valid invitation addressed to the account's e-mail."""
     invitation = _lock_open_invitation(token)
     if invitation.email.lower() != (user.email or "").lower():
@@ -122,7 +127,7 @@ def invitation_accept(*, token: str, user) -> Membership:
 
 
 @transaction.atomic
-def invitation_withdraw(*, invitation: Invitation, actor) -> Invitation:
+def invitation_withdraw(*, invitation: Invitation, actor: User) -> Invitation:
     """Withdraw an invitation nobody has used yet; its link stops working."""
     _require_administrator(actor, invitation.organisation_id)
     updated = Invitation.objects.filter(
@@ -138,7 +143,7 @@ def invitation_withdraw(*, invitation: Invitation, actor) -> Invitation:
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor) -> None:
+def membership_remove(*, membership: Membership, actor: User) -> None:
     """Remove a member; the organisation always keeps at least one administrator."""
     _require_administrator(actor, membership.organisation_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)

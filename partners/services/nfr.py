@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +31,9 @@ from portal.core import services as outbox
 from portal.core.errors import ApplicationError
 from portal.core.text import clean_text
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 # Licence keys: groups of characters that cannot be mistaken for one another.
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 KEY_GROUPS, KEY_GROUP_LENGTH = 5, 5
@@ -48,7 +52,7 @@ NFR_LICENCE = RequestKind(
 
 
 @transaction.atomic
-def nfr_agreement_accept(*, user, agreement: NfrAgreement) -> NfrAgreementAcceptance:
+def nfr_agreement_accept(*, user: User, agreement: NfrAgreement) -> NfrAgreementAcceptance:
     """Record that ``user`` accepted ``agreement`` (which must be the version in force)."""
     membership = member(user)
     current = selectors.current_agreement()
@@ -65,7 +69,7 @@ def nfr_agreement_accept(*, user, agreement: NfrAgreement) -> NfrAgreementAccept
     return acceptance
 
 
-def _agreement_accepted(user) -> NfrAgreement:
+def _agreement_accepted(user: User) -> NfrAgreement:
     """The agreement in force, if ``user`` has accepted it; else a refusal."""
     agreement = selectors.current_agreement()
     if agreement is None:
@@ -107,7 +111,7 @@ def _check_allowance(membership: Membership, organisation: Organisation, product
 
 
 @transaction.atomic
-def nfr_licence_request(*, user, product: Product, purpose: str = "") -> NfrLicence:
+def nfr_licence_request(*, user: User, product: Product, purpose: str = "") -> NfrLicence:
     """Ask for an NFR licence of ``product`` within the level's allowance."""
     membership = member(user)
     agreement = _agreement_accepted(user)
@@ -146,7 +150,7 @@ def _licence_issue(licence: NfrLicence, now: datetime) -> list[str]:
 
 
 @transaction.atomic
-def nfr_licence_approve(*, licence: NfrLicence, actor) -> NfrLicence:
+def nfr_licence_approve(*, licence: NfrLicence, actor: User) -> NfrLicence:
     """Issue the licence key, valid for the NFR evaluation period."""
     return decide(
         NFR_LICENCE,
@@ -160,7 +164,7 @@ def nfr_licence_approve(*, licence: NfrLicence, actor) -> NfrLicence:
 
 
 @transaction.atomic
-def nfr_licence_decline(*, licence: NfrLicence, reason: str, actor) -> NfrLicence:
+def nfr_licence_decline(*, licence: NfrLicence, reason: str, actor: User) -> NfrLicence:
     """Decline the licence request, telling the member who asked why."""
     return decline(
         NFR_LICENCE, licence, reason=reason, actor=actor, template="nfr_licence_declined"
