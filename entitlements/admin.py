@@ -1,6 +1,14 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.options import InlineModelAdmin
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +23,12 @@ from entitlements.models import (
     Product,
     Registration,
     Release,
+    SupportKind,
 )
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
 
 
 class ReleaseInline(admin.TabularInline):
@@ -43,7 +55,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     @admin.action(
         description=_("Announce by e-mail to customers with a licence"), permissions=["change"]
     )
-    def announce(self, request, queryset):
+    def announce(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Release]) -> None:
         announced = 0
         for release in queryset.select_related("product"):
             try:
@@ -75,7 +87,7 @@ class EntitlementEventInline(admin.TabularInline):
     fields = ("at", "action", "reference", "reason", "actor")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Entitlement | None = None) -> bool:
         return False
 
 
@@ -92,7 +104,7 @@ class GrantForm(forms.ModelForm):
         model = Entitlement
         fields = ("customer", "product", "offering", "starts_at")
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         offering, product = cleaned.get("offering"), cleaned.get("product")
         if offering and product and not offering.products.filter(pk=product.pk).exists():
@@ -140,23 +152,35 @@ class EntitlementAdmin(admin.ModelAdmin):
         "revoke_reason",
     )
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Entitlement | None = None, **kwargs: Any
+    ) -> type[forms.ModelForm[Entitlement]]:
         if obj is None:
             kwargs["form"] = GrantForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Entitlement | None = None
+    ) -> tuple[str, ...]:
         return self.readonly_fields if obj else ()
 
-    def get_inlines(self, request, obj):
+    def get_inlines(
+        self, request: HttpRequest, obj: Entitlement | None
+    ) -> list[type[InlineModelAdmin]] | tuple[type[InlineModelAdmin], ...]:
         return self.inlines if obj else []
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Entitlement | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("customer", "product", "offering", "starts_at", "quantity", "reason")
         return self.readonly_fields
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Entitlement,
+        form: forms.ModelForm[Entitlement],
+        change: bool,
+    ) -> None:
         if change:
             return
         try:
@@ -174,11 +198,17 @@ class EntitlementAdmin(admin.ModelAdmin):
             return
         obj.pk = granted.pk
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Entitlement],
+        formsets: list[BaseInlineFormSet],
+        change: bool,
+    ) -> None:
         if change:
             super().save_related(request, form, formsets, change)
 
-    def _reason_and_days(self, request) -> tuple[str, int | None]:
+    def _reason_and_days(self, request: HttpRequest) -> tuple[str, int | None]:
         days = request.POST.get("days") or ""
         return request.POST.get("reason", "").strip(), int(days) if days.lstrip(
             "-"
@@ -187,7 +217,7 @@ class EntitlementAdmin(admin.ModelAdmin):
     @admin.action(
         description=_("Extend by the given days (reason required)"), permissions=["change"]
     )
-    def extend(self, request, queryset):
+    def extend(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Entitlement]) -> None:
         reason, days = self._reason_and_days(request)
         for entitlement in queryset:
             try:
@@ -200,7 +230,7 @@ class EntitlementAdmin(admin.ModelAdmin):
         self.message_user(request, _("Extended."), messages.SUCCESS)
 
     @admin.action(description=_("Revoke (reason required)"), permissions=["change"])
-    def revoke(self, request, queryset):
+    def revoke(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Entitlement]) -> None:
         reason, _days = self._reason_and_days(request)
         for entitlement in queryset:
             try:
@@ -220,7 +250,7 @@ class OrderItemInline(admin.TabularInline):
     fields = ("offering", "product", "quantity", "granted_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
 
 
@@ -231,7 +261,7 @@ class LicenceInline(admin.TabularInline):
     fields = ("key", "product", "version", "purchased_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
 
 
@@ -254,7 +284,7 @@ class OrderAdmin(admin.ModelAdmin):
         "linked_by",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -279,5 +309,25 @@ class LicenceAdmin(admin.ModelAdmin):
     date_hierarchy = "purchased_at"
     readonly_fields = ("key", "product", "version", "order", "purchased_at")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+def support_kind_filter(field: str) -> type[admin.SimpleListFilter]:
+    """A list filter on the support-kind code another app stores in ``field``, by label."""
+
+    class SupportKindFilter(admin.SimpleListFilter):
+        title = _("support kind")
+        parameter_name = field
+
+        def lookups(
+            self, request: HttpRequest, model_admin: admin.ModelAdmin
+        ) -> list[tuple[str, str]]:
+            return SupportKind.choices
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+            if self.value():
+                return queryset.filter(**{field: self.value()})
+            return queryset
+
+    return SupportKindFilter

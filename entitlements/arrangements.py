@@ -10,6 +10,7 @@ entitlement takes the call over with a call-back of its own.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,6 +27,9 @@ from portal.core.errors import ApplicationError
 from teams import selectors as team_selectors
 from teams import services as team_services
 from teams.models import Team
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 ARRANGED_KINDS = (SupportKind.SETUP, SupportKind.RESTORE)
 # The policy's "call arranged within 1 business day", for an offering edited to have no target.
@@ -77,7 +81,9 @@ def arrangement_call_book(*, entitlement: Entitlement) -> ArrangementCall:
 
 
 @transaction.atomic
-def arrangement_call_log(*, call: ArrangementCall, engineer, reached: bool, note: str = ""):
+def arrangement_call_log(
+    *, call: ArrangementCall, engineer: User, reached: bool, note: str = ""
+) -> ArrangementCall:
     """Record a call: reached, the call is done; not reached, it stays due and is counted.
 
     The row is re-read under a lock, so two engineers pressing at once record one call only.

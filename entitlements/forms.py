@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,7 @@ from entitlements.models import Offering, Product, Registration
 class ProductChoiceField(forms.ModelChoiceField):
     """A product chosen by its code (the code is what URLs and the cart carry)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Product.objects.order_by("sort_order", "name"))
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("empty_label", _("Choose a product"))
@@ -74,7 +76,7 @@ class CartAddForm(CartItemForm):
     offering_obj: Offering | None = None
     product_obj: Product | None = None
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         offering, product = data.get("offering"), data.get("product")
         if offering and product:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,6 +36,9 @@ from entitlements.models import (
 from portal.core import services as outbox
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 # Customers per transaction: one short transaction each, so a crash loses at most one batch.
@@ -41,7 +47,7 @@ UNSUBSCRIBE_SALT = "entitlements.release-emails.unsubscribe"
 TEMPLATE = "release_published"
 
 
-def release_publish(*, release: Release, actor) -> None:
+def release_publish(*, release: Release, actor: User | None) -> None:
     """Announce ``release`` to its customers; the e-mails are written by a task after commit."""
     if release.is_beta:
         raise ApplicationError(
@@ -62,7 +68,7 @@ def _queue_announcement(*, release_id: int) -> bool:
     return True
 
 
-def release_audience(*, release: Release):
+def release_audience(*, release: Release) -> QuerySet[User]:
     """Customers still to be told of ``release``: opted in, with a licence of its product."""
     return (
         get_user_model()
@@ -118,7 +124,7 @@ def _announce_batch(*, release: Release, batch_size: int) -> int:
     return len(customers)
 
 
-def _newest_licences(*, release: Release, customers) -> dict[int, Registration]:
+def _newest_licences(*, release: Release, customers: list[User]) -> dict[int, Registration]:
     """Each customer's licence of the product with the highest version: the one to upgrade."""
     newest: dict[int, Registration] = {}
     registrations = (
@@ -141,7 +147,7 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def _protection_periods(*, release: Release, customers) -> dict[int, list]:
+def _protection_periods(*, release: Release, customers: list[User]) -> dict[int, list]:
     from entitlements.models import Entitlement
 
     periods: dict[int, list] = {}
@@ -164,7 +170,12 @@ class ReleaseCost:
     reason: str
 
 
-def release_cost(*, release: Release, registration: Registration, protection=None) -> ReleaseCost:
+def release_cost(
+    *,
+    release: Release,
+    registration: Registration,
+    protection: list[tuple[datetime, datetime]] | None = None,
+) -> ReleaseCost:
     """What ``release`` costs the owner of ``registration``, in the active language.
 
     A release within (or below) the owned major version is a free update; a newer major costs
@@ -187,7 +198,7 @@ def release_cost(*, release: Release, registration: Registration, protection=Non
     )
 
 
-def _email(*, release: Release, customer, cost: ReleaseCost) -> dict:
+def _email(*, release: Release, customer: User, cost: ReleaseCost) -> dict:
     language = customer.language or settings.LANGUAGE_CODE
     url = unsubscribe_url(customer=customer)
     rendered = outbox.email_render(
@@ -213,11 +224,11 @@ def _email(*, release: Release, customer, cost: ReleaseCost) -> dict:
     }
 
 
-def unsubscribe_token(*, customer) -> str:
+def unsubscribe_token(*, customer: User) -> str:
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(customer.pk))
 
 
-def unsubscribe_customer(*, token: str):
+def unsubscribe_customer(*, token: str) -> User | None:
     """The customer a signed unsubscribe token names, or None when it is not valid."""
     try:
         pk = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
@@ -226,7 +237,7 @@ def unsubscribe_customer(*, token: str):
     return get_user_model().objects.filter(pk=pk).first()
 
 
-def unsubscribe_url(*, customer) -> str:
+def unsubscribe_url(*, customer: User) -> str:
     path = reverse(
         "entitlements:release_unsubscribe", kwargs={"token": unsubscribe_token(customer=customer)}
     )
@@ -234,7 +245,7 @@ def unsubscribe_url(*, customer) -> str:
 
 
 @transaction.atomic
-def release_emails_unsubscribe(*, customer) -> None:
+def release_emails_unsubscribe(*, customer: User) -> None:
     """Stop release e-mails to ``customer``; the profile can turn them on again."""
     get_user_model().objects.filter(pk=customer.pk).update(release_notifications=False)
     customer.release_notifications = False

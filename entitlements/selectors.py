@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
@@ -22,13 +23,21 @@ from entitlements.models import (
     SupportKind,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.accounts.models import User
+    from teams.models import Team
+
 FREE_UPGRADE_DAYS = 30
 
 
 # --- The customer's calendar ------------------------------------------------------------------
 
 
-def calendar_zone(*, customer=None, team=None) -> tzinfo:
+def calendar_zone(
+    *, customer: User | AnonymousUser | None = None, team: Team | None = None
+) -> tzinfo:
     """The time zone of the team calendar whose days decide the customer's support dates.
 
     ``team`` is the customer's team when the caller has it already. A visitor who is not signed
@@ -57,7 +66,9 @@ def products_with_releases() -> QuerySet[Product]:
     )
 
 
-def product_versions(*, on: date | None = None, customer=None) -> list[dict]:
+def product_versions(
+    *, on: date | None = None, customer: User | AnonymousUser | None = None
+) -> list[dict]:
     """Every product with its released versions and their last supported days (three queries).
 
     ``on`` is the day to answer for; by default today in the calendar of ``customer``'s team.
@@ -92,7 +103,7 @@ def sold_offerings(*, product: Product) -> list[Offering]:
     )
 
 
-def customer_entitlements(*, customer) -> QuerySet[Entitlement]:
+def customer_entitlements(*, customer: User) -> QuerySet[Entitlement]:
     return (
         Entitlement.objects.filter(customer=customer)
         .select_related("product", "offering")
@@ -137,6 +148,16 @@ class UpgradeAnswer:
     reason: str
 
 
+class _UpgradeFacts(TypedDict):
+    """The fields every ``UpgradeAnswer`` shares: the product, the owned and the newest version."""
+
+    product: Product
+    owned_version: str
+    owned_major: int
+    latest_version: str | None
+    latest_major: int | None
+
+
 def _held_without_interruption(periods: list[tuple[date, date]], start: date, until: date) -> bool:
     """True when the periods, as days of the team calendar, cover ``start`` to ``until``.
 
@@ -155,7 +176,9 @@ def _held_without_interruption(periods: list[tuple[date, date]], start: date, un
     return reached >= until
 
 
-def upgrade_protection_periods(*, customer, product: Product) -> list[tuple[datetime, datetime]]:
+def upgrade_protection_periods(
+    *, customer: User, product: Product
+) -> list[tuple[datetime, datetime]]:
     return list(
         Entitlement.objects.filter(
             customer=customer,
@@ -187,7 +210,7 @@ def upgrade_answer(
     releases = [r for r in product.releases.all() if r.released_on <= today and not r.is_beta]
     latest = max(releases, key=lambda r: (r.major, r.minor, r.patch), default=None)
     owned = registration.major
-    answer = {
+    answer: _UpgradeFacts = {
         "product": product,
         "owned_version": registration.version,
         "owned_major": owned,
@@ -270,7 +293,7 @@ class SupportOverview:
     entitlements: list[EntitlementState]
 
 
-def support_overview(*, customer, at: datetime | None = None) -> SupportOverview:
+def support_overview(*, customer: User, at: datetime | None = None) -> SupportOverview:
     """Everything the "My support" page shows, in a fixed number of queries."""
     at = at or timezone.now()
     zone = calendar_zone(customer=customer)

@@ -7,19 +7,25 @@ switching between the page and the API.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 GROUP = "entitlements.order-claim"
 
 
-def _per_account(group, request) -> str:
+def _per_account(group: str, request: HttpRequest) -> str:
     return settings.ORDER_CLAIM_RATE
 
 
-def _per_address(group, request) -> str:
+def _per_address(group: str, request: HttpRequest) -> str:
     return settings.ORDER_CLAIM_RATE_PER_ADDRESS
 
 
@@ -41,7 +47,7 @@ def order_claim_limited(request: HttpRequest) -> bool:
 class OrderClaimThrottle(BaseThrottle):
     """The shared claim budget as a DRF throttle (429 with Retry-After)."""
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         return not order_claim_limited(request._request)
 
     def wait(self) -> float:

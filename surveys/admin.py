@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
+from entitlements.admin import support_kind_filter
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import ApplicationError
 from surveys import charts, selectors, services
@@ -36,6 +37,10 @@ SEND_PERMISSION = "surveys.add_surveyrun"
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The customers' record of a survey: read here, never written by hand."""
+
+    @admin.display(description=_("support kind"), ordering="support_kind")
+    def support_kind_label(self, obj: SurveyRun | Invitation) -> str:
+        return obj.support_kind_label
 
 
 class QuestionInline(admin.TabularInline):
@@ -215,7 +220,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
 @admin.register(SurveyRun)
 class SurveyRunAdmin(ReadOnlyAdmin):
-    list_display = ("survey", "audience", "support_kind", "days", "invited", "created_at",
+    list_display = ("survey", "audience", "support_kind_label", "days", "invited", "created_at",
                     "created_by")  # fmt: skip
     list_filter = ("survey", "audience")
     list_select_related = ("survey", "created_by")
@@ -238,12 +243,13 @@ class InvitationAdmin(ReadOnlyAdmin):
                     "expires_at", "answered_at", "rating")  # fmt: skip
     list_select_related = ("survey", "ticket", "customer", "engineer", "team", "response")
     list_filter = ("survey", "team", ("answered_at", admin.EmptyFieldListFilter),
-                   ("withdrawn_at", admin.EmptyFieldListFilter), "support_kind")  # fmt: skip
+                   ("withdrawn_at", admin.EmptyFieldListFilter),
+                   support_kind_filter("support_kind"))  # fmt: skip
     search_fields = ("ticket__ticket_id", "customer__email")
     date_hierarchy = "sent_at"
     show_full_result_count = False
     fields = ("survey", "ticket_link", "closed_at", "run", "customer", "language", "engineer",
-              "team", "product", "support_kind", "sent_at", "expires_at", "answered_at",
+              "team", "product", "support_kind_label", "sent_at", "expires_at", "answered_at",
               "withdrawn_at", "rating")  # fmt: skip
     readonly_fields = fields
 

@@ -127,9 +127,7 @@ class SurveyRun(models.Model):
         Survey, on_delete=models.PROTECT, related_name="runs", verbose_name=_("survey")
     )
     audience = models.CharField(_("audience"), max_length=24, choices=Audience.choices)
-    support_kind = models.CharField(
-        _("support kind"), max_length=24, choices=SupportKind.choices, blank=True
-    )
+    support_kind = models.CharField(_("support kind"), max_length=24, blank=True)
     days = models.PositiveSmallIntegerField(_("days"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -149,6 +147,11 @@ class SurveyRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey} · {self.get_audience_display()} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def support_kind_label(self) -> str:
+        """The label of the support kind (stored as its code)."""
+        return SupportKind.label_of(self.support_kind)
 
 
 class Invitation(models.Model):
@@ -203,9 +206,7 @@ class Invitation(models.Model):
         blank=True,
         verbose_name=_("product"),
     )
-    support_kind = models.CharField(
-        _("support kind"), max_length=24, choices=SupportKind.choices, blank=True
-    )
+    support_kind = models.CharField(_("support kind"), max_length=24, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
@@ -247,6 +248,11 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         about = self.ticket.ticket_id if self.ticket_id else self.customer.email
         return f"{self.survey} · {about}"
+
+    @property
+    def support_kind_label(self) -> str:
+        """The label of the support kind (stored as its code)."""
+        return SupportKind.label_of(self.support_kind)
 
 
 class Response(models.Model):

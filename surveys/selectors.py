@@ -206,8 +206,7 @@ def _label(grouping: str, row: dict) -> str:
     if grouping == "product":
         return row["product__name"] or str(_("(no product)"))
     if grouping == "support_kind":
-        kind = row["support_kind"]
-        return str(SupportKind(kind).label) if kind in SupportKind.values else kind or "—"
+        return SupportKind.label_of(row["support_kind"], empty="—")
     return f"{row['month']:%Y-%m}" if row["month"] else "—"
 
 

@@ -41,10 +41,7 @@ def staff_status(status: str) -> str:
 
 
 def support_kind_label(code: str) -> str:
-    try:
-        return str(SupportKind(code).label)
-    except ValueError:
-        return code or "-"
+    return SupportKind.label_of(code, empty="-")
 
 
 def short_time(value: datetime) -> str:

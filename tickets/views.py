@@ -316,13 +316,6 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 # --- One request ------------------------------------------------------------------------------
 
 
-def _support_label(code: str) -> str:
-    try:
-        return str(SupportKind(code).label)
-    except ValueError:
-        return code
-
-
 def _post_comment(request: HttpRequest, access: TicketAccess) -> HttpResponse | CommentForm:
     """The customer writes on the request: back to the page, or the form with its error."""
     form = CommentForm(request.POST, request.FILES)
@@ -417,7 +410,7 @@ def _ticket_render(
             "support": (
                 _("ValueCREATE! partner help")
                 if ticket.partner_organisation_id
-                else _support_label(ticket.entitlement_kind)
+                else SupportKind.label_of(ticket.entitlement_kind)
             ),
             "link_token": access.link_token,
             "form_action": access.url,

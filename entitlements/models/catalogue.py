@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +56,7 @@ class Release(models.Model):
     def __str__(self) -> str:
         return f"{self.product} {self.version}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The numeric parts are derived from the version text so versions sort numerically.
         parts = [int(part) for part in self.version.split(".")]
         self.major, self.minor = parts[0], parts[1]
@@ -69,6 +72,17 @@ class SupportKind(models.TextChoices):
     SETUP = "setup", _("Setup Support")
     RESTORE = "restore", _("Restore Support")
     UPGRADE_PROTECTION = "upgrade-protection", _("Upgrade Protection")
+
+    @classmethod
+    def label_of(cls, code: str, *, empty: str = "") -> str:
+        """The label of the kind ``code``; the code itself for one this version does not know,
+        and ``empty`` for none. Other apps store a kind as its code, without choices."""
+        if not code:
+            return empty
+        try:
+            return str(cls(code).label)
+        except ValueError:
+            return code
 
 
 class Category(models.TextChoices):
@@ -144,5 +158,5 @@ class Offering(models.Model):
     def covers(self, category: str) -> bool:
         return category in self.categories
 
-    def price(self, currency: str):
+    def price(self, currency: str) -> Decimal | None:
         return self.price_eur if currency == "EUR" else self.price_usd

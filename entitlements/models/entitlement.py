@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -13,7 +15,7 @@ from entitlements.models.orders import OrderItem, Registration
 
 
 class EntitlementQuerySet(models.QuerySet["Entitlement"]):
-    def active(self, at=None) -> EntitlementQuerySet:
+    def active(self, at: datetime | None = None) -> EntitlementQuerySet:
         """Entitlements in their term, not revoked, with a use left where uses are counted."""
         at = at or timezone.now()
         return self.filter(

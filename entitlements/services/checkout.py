@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,8 +16,11 @@ from entitlements.models import Offering, Order
 from entitlements.services.orders import order_link, order_notification_receive, order_signature
 from portal.core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
-def support_discount(*, customer) -> Decimal:
+
+def support_discount(*, customer: User) -> Decimal:
     """The discount in percent the customer gets on support packages (partner members)."""
     from partners import selectors as partner_selectors
 
@@ -32,7 +36,7 @@ def price_after_discount(amount: Decimal | None, percent: Decimal) -> Decimal | 
     )
 
 
-def checkout_local(*, customer, items: list[dict], currency: str) -> Order:
+def checkout_local(*, customer: User, items: list[dict], currency: str) -> Order:
     """Complete a purchase without the shop: emit the notification the shop would send.
 
     The notification is signed and goes through ``order_notification_receive``, the code path of

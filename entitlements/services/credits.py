@@ -14,18 +14,19 @@ from entitlements.services.decision import Allowed, EntitlementRefused, Refused,
 from portal.core.errors import ApplicationError
 
 if TYPE_CHECKING:
+    from portal.accounts.models import User
     from teams.models import Team
 
 
 def entitlement_use(
     *,
-    customer,
+    customer: User,
     product: Product | str,
     version: str,
     category: str,
     channel: str = Channel.ONLINE,
     reference: str,
-    actor=None,
+    actor: User | None = None,
     team: Team | None = None,
 ) -> Allowed:
     """Decide and take: record the use, and use up a credit where the entitlement has uses.
@@ -76,7 +77,9 @@ def entitlement_use(
 
 
 @transaction.atomic
-def entitlement_give_back(*, entitlement: Entitlement, reference: str, reason: str, actor=None):
+def entitlement_give_back(
+    *, entitlement: Entitlement, reference: str, reason: str, actor: User | None = None
+) -> Entitlement:
     """Return the use a request took (support cancelled it as a mistake); record why."""
     if not reason.strip():
         raise ApplicationError(

@@ -25,6 +25,7 @@ from entitlements.services.refusals import (
 from portal.core.errors import ApplicationError
 
 if TYPE_CHECKING:
+    from portal.accounts.models import User
     from teams.models import Team
 
 __all__ = [
@@ -148,8 +149,8 @@ def purchase_options(*, product: Product, category: str, channel: str) -> list[s
 
 
 def first_response_due(
-    *, customer, offering: Offering, channel: str, start: datetime, team: Team | None = None
-):
+    *, customer: User, offering: Offering, channel: str, start: datetime, team: Team | None = None
+) -> datetime | None:
     """The first-response target of ``offering`` on ``channel``, in the customer's team calendar.
 
     ``team`` is the customer's team when the caller has already looked it up.
@@ -186,7 +187,7 @@ def _asked_valid(*, category: str, channel: str) -> None:
         )
 
 
-def _held(*, customer, product: Product) -> list[Entitlement]:
+def _held(*, customer: User, product: Product) -> list[Entitlement]:
     """The customer's entitlements for ``product`` that are not revoked, the latest first."""
     return list(
         Entitlement.objects.filter(customer=customer, product=product, revoked_at__isnull=True)
@@ -208,7 +209,7 @@ def _active(held: list[Entitlement], *, at: datetime) -> list[Entitlement]:
 
 def check(
     *,
-    customer,
+    customer: User,
     product: Product | str,
     version: str,
     category: str,

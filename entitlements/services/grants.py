@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -21,8 +22,11 @@ from entitlements.models import (
 )
 from portal.core.errors import ApplicationError, CommonError
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
-def _stacked_start(*, customer, product: Product, kind: str, start: datetime) -> datetime:
+
+def _stacked_start(*, customer: User, product: Product, kind: str, start: datetime) -> datetime:
     """A renewal bought while the current term runs starts when that term ends."""
     latest_end = (
         Entitlement.objects.filter(
@@ -43,13 +47,13 @@ def _stacked_start(*, customer, product: Product, kind: str, start: datetime) ->
 @transaction.atomic
 def entitlement_grant(
     *,
-    customer,
+    customer: User,
     product: Product,
     offering: Offering,
     starts_at: datetime,
     quantity: int = 1,
     source: str = "",
-    actor=None,
+    actor: User | None = None,
     order_item: OrderItem | None = None,
     registration: Registration | None = None,
     stack: bool = True,
@@ -105,7 +109,9 @@ def entitlement_grant(
 
 
 @transaction.atomic
-def entitlement_extend(*, entitlement: Entitlement, days: int, reason: str, actor) -> Entitlement:
+def entitlement_extend(
+    *, entitlement: Entitlement, days: int, reason: str, actor: User | None
+) -> Entitlement:
     """Move the end of a term by ``days`` (staff goodwill or a correction)."""
     if days == 0 or not reason.strip():
         raise ApplicationError(_("Give a number of days and a reason."), code=CommonError.INVALID)
@@ -127,7 +133,7 @@ def entitlement_extend(*, entitlement: Entitlement, days: int, reason: str, acto
 
 
 @transaction.atomic
-def entitlement_revoke(*, entitlement: Entitlement, reason: str, actor) -> Entitlement:
+def entitlement_revoke(*, entitlement: Entitlement, reason: str, actor: User | None) -> Entitlement:
     """Withdraw an entitlement (refund, fraud, mistake); the reason is recorded."""
     if not reason.strip():
         raise ApplicationError(

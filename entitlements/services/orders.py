@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,6 +18,9 @@ from entitlements.models import Licence, Order, OrderItem, licence_key_normalise
 from entitlements.services.grants import entitlement_grant
 from portal.core.errors import ApplicationError
 from portal.core.jsonlimits import JSONTooDeep, json_depth_check
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 class SignatureInvalid(ApplicationError):
@@ -126,7 +130,7 @@ def _licences_issued_before(keys: set[str]) -> ApplicationError:
     )
 
 
-def _verified_owner(email: str):
+def _verified_owner(email: str) -> User | None:
     from allauth.account.models import EmailAddress
 
     address = (
@@ -138,7 +142,7 @@ def _verified_owner(email: str):
 
 
 @transaction.atomic
-def order_link(*, order: Order, customer, by: str) -> Order:
+def order_link(*, order: Order, customer: User, by: str) -> Order:
     """Attach an order to a customer and grant what it bought (once per item)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.customer_id is None:
@@ -164,7 +168,7 @@ def order_link(*, order: Order, customer, by: str) -> Order:
     return order
 
 
-def order_claim(*, customer, reference: str, email: str) -> Order:
+def order_claim(*, customer: User, reference: str, email: str) -> Order:
     """Link the order with this reference and purchase e-mail to ``customer``.
 
     A wrong pair, an unknown reference and another customer's order all get the same answer, so
@@ -186,7 +190,7 @@ def order_claim(*, customer, reference: str, email: str) -> Order:
         raise not_found from None
 
 
-def orders_link_for_email(*, customer, email: str) -> int:
+def orders_link_for_email(*, customer: User, email: str) -> int:
     """Link every unclaimed order placed under ``email`` (called once the address is verified)."""
     orders = list(Order.objects.filter(email__iexact=email, customer__isnull=True))
     for order in orders:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -23,6 +24,9 @@ from entitlements.models import (
 from entitlements.services.grants import entitlement_grant
 from entitlements.services.products import product_get
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 def _registration_valid(*, product: Product, kind: str, key: str, version: str) -> None:
@@ -62,7 +66,7 @@ def _licence_for(*, product: Product, kind: str, key: str) -> Licence | None:
     return licence
 
 
-def _trial_start(*, customer, product: Product, registration: Registration) -> None:
+def _trial_start(*, customer: User, product: Product, registration: Registration) -> None:
     """Start the Free Trial of a new registration, but one evaluation trial per account and
     product: a new evaluation ID starts no other."""
     if (
@@ -90,7 +94,7 @@ def _trial_start(*, customer, product: Product, registration: Registration) -> N
 @transaction.atomic
 def registration_create(
     *,
-    customer,
+    customer: User,
     product: Product | str,
     kind: str,
     key: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,13 +26,22 @@ from entitlements.views.basket import (
     cart_save,
     shop_checkout_url,
 )
-from entitlements.views.display import category_label, currency_for, offering_card, safe_next
+from entitlements.views.display import (
+    OfferingCard,
+    category_label,
+    currency_for,
+    offering_card,
+    safe_next,
+)
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
 
 
 @login_required
 @require_GET
-def buy(request: HttpRequest) -> HttpResponse:
+def buy(request: AuthenticatedHttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     if category not in Category.values:
         category = ""
@@ -43,7 +53,8 @@ def buy(request: HttpRequest) -> HttpResponse:
             product = form.cleaned_data["product"]
     else:
         form = BuyProductForm()
-    suitable, other = [], []
+    suitable: list[OfferingCard] = []
+    other: list[OfferingCard] = []
     if product is not None:
         currency = currency_for(request.user)
         for offering in selectors.sold_offerings(product=product):
@@ -108,7 +119,7 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def cart(request: HttpRequest) -> HttpResponse:
+def cart(request: AuthenticatedHttpRequest) -> HttpResponse:
     currency = currency_for(request.user)
     discount = services.support_discount(customer=request.user)
     lines, total = cart_lines(cart_items(request), currency=currency, discount=discount)
@@ -136,7 +147,7 @@ def cart(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def checkout(request: HttpRequest) -> HttpResponse:
+def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
     currency = currency_for(request.user)
     lines, _total = cart_lines(cart_items(request), currency=currency)
     if not lines:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_currency
 from django.http import HttpRequest
@@ -15,8 +17,11 @@ from django.utils.translation import gettext as _
 from entitlements.models import Category, Offering
 from portal.accounts.models import SupportTeam
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
-def currency_for(user) -> str:
+
+def currency_for(user: User) -> str:
     """Customers of the Germany team pay in euros, everyone else in US dollars."""
     return "EUR" if user.support_team == SupportTeam.DE else "USD"
 
@@ -37,7 +42,7 @@ def safe_next(request: HttpRequest, url: str | None) -> str:
     return ""
 
 
-def date_shown(value) -> str:
+def date_shown(value: datetime) -> str:
     """The day of ``value`` in the current time zone, as the user's language writes dates."""
     return formats.date_format(timezone.localtime(value).date(), "DATE_FORMAT")
 

@@ -3,6 +3,8 @@ claiming an order."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +19,9 @@ from entitlements.throttles import order_claim_limited
 from entitlements.views.basket import cart_items
 from entitlements.views.display import date_shown
 from portal.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
 
 # Which form field an ApplicationError of registration_create belongs to.
 REGISTRATION_ERROR_FIELDS: dict[str, str] = {
@@ -44,7 +49,7 @@ def versions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     support = selectors.support_overview(customer=request.user)
     return render(
         request,
@@ -58,7 +63,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RegistrationForm(
         request.POST or None, initial={"product": request.GET.get("product", "")}
     )
@@ -114,7 +119,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def claim(request: HttpRequest) -> HttpResponse:
+def claim(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrderClaimForm(request.POST or None)
     if request.method == "POST" and order_claim_limited(request):
         form.add_error(None, _("Too many attempts to claim an order. Please try again in an hour."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -14,6 +15,17 @@ from portal.accounts import selectors as account_selectors
 from portal.accounts import staff
 from portal.accounts.middleware import STAFF_TIME_ZONE
 from portal.core import services as outbox
+
+if TYPE_CHECKING:
+    from django import forms
+    from django.http import HttpRequest
+
+    from portal.accounts.models import User
+
+    class SignInRequest(HttpRequest):
+        """A sign-in request, with what ``authenticate`` noted about a staff member's password."""
+
+        staff_password_falls_short: bool
 
 
 def portal_site() -> SimpleNamespace:
@@ -46,7 +58,7 @@ class AccountAdapter(DefaultAccountAdapter):
             language=language,
         )
 
-    def authenticate(self, request, **credentials):
+    def authenticate(self, request: SignInRequest | None, **credentials: Any) -> User | None:
         """Sign in as usual; note whether a staff member's password breaks the staff rule."""
         user = super().authenticate(request, **credentials)
         if user is not None and request is not None:
@@ -55,7 +67,7 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return user
 
-    def login(self, request, user) -> None:
+    def login(self, request: HttpRequest, user: User) -> None:
         super().login(request, user)
         if getattr(request, "staff_password_falls_short", False):
             request.session[staff.SESSION_FLAG] = True
@@ -64,7 +76,9 @@ class AccountAdapter(DefaultAccountAdapter):
             if zone:
                 request.session[STAFF_TIME_ZONE] = zone
 
-    def save_user(self, request, user, form, commit=True):
+    def save_user(
+        self, request: HttpRequest | None, user: User, form: forms.Form, commit: bool = True
+    ) -> User:
         user.language = translation.get_language_from_request(request) if request else "en"
         if user.language not in ("en", "de"):
             user.language = "en"

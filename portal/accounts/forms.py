@@ -1,5 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
@@ -26,12 +31,12 @@ class SignupForm(allauth_forms.SignupForm):
         initial=False,
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "password1" in self.fields:
             self.fields["password1"].help_text = customer_password_help_html()
 
-    def custom_signup(self, request, user) -> None:
+    def custom_signup(self, request: HttpRequest, user: User) -> None:
         super().custom_signup(request, user)
         if self.cleaned_data.get("release_notifications"):
             user.release_notifications = True

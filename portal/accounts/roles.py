@@ -13,10 +13,15 @@ every view permission of the app). Permissions that do not exist yet are skipped
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+    from django.apps.registry import Apps
 
 SUPPORT_ENGINEER = "Support engineer"
 SUPPORT_LEAD = "Support lead"
@@ -154,7 +159,7 @@ def _matching(spec: list[str], available: dict[tuple[str, str], int]) -> set[int
     return ids
 
 
-def roles_sync(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+def roles_sync(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     """Create the role groups if missing and give each exactly the permissions ``ROLES`` lists.
 
     Safe to run any number of times; ``apps`` is a migration's app registry or the global one.
@@ -178,7 +183,7 @@ def roles_sync(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, 
     return counts
 
 
-def permissions_create_all(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+def permissions_create_all(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
     """Create the content types and permissions of every installed app now.
 
     Django creates them after ``migrate`` (``post_migrate``); a data migration that needs them
@@ -195,7 +200,12 @@ def _last_migrated_app() -> str | None:
     return labels[-1] if labels else None
 
 
-def _sync_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:
+def _sync_after_migrate(
+    sender: AppConfig | None,
+    using: str = DEFAULT_DB_ALIAS,
+    apps: Apps = global_apps,
+    **kwargs: Any,
+) -> None:
     # post_migrate is sent once per app, each time after that app's permissions are created:
     # sync once, after the last app, when every permission exists.
     if sender is None or sender.label != _last_migrated_app():

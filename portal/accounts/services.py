@@ -10,7 +10,7 @@ PROFILE_FIELDS = ("name", "language", "country", "phone", "release_notifications
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, **changes) -> User:
+def user_update_profile(*, user: User, **changes: object) -> User:
     """Update the fields a customer may change about themselves."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:

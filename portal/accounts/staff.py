@@ -10,6 +10,9 @@ they have chosen a new one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from allauth.account.signals import password_changed, password_reset, password_set
 from django.conf import settings
 from django.contrib import messages
@@ -21,10 +24,16 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.validators import StaffPasswordValidator
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
+
+    from portal.accounts.models import User
+
 SESSION_FLAG = "staff_password_change_required"
 
 
-def staff_password_falls_short(*, user, password: str) -> bool:
+def staff_password_falls_short(*, user: User, password: str) -> bool:
     """Whether ``password`` breaks the staff rule for this (staff) user."""
     if not getattr(user, "is_staff", False):
         return False
@@ -46,7 +55,9 @@ def staff_password_falls_short(*, user, password: str) -> bool:
 @receiver(password_changed)
 @receiver(password_set)
 @receiver(password_reset)
-def staff_password_cleared(sender, request=None, **kwargs) -> None:
+def staff_password_cleared(
+    sender: object, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """A new password passed every validator, the staff rule included: the desk opens again."""
     if request is not None and hasattr(request, "session"):
         request.session.pop(SESSION_FLAG, None)
@@ -56,10 +67,10 @@ class StaffPasswordMiddleware:
     """Send staff whose password falls short of the rule to the password change page before
     any page of the support desk (``/admin/``)."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if (
             request.path_info.startswith("/admin/")
             and getattr(request, "user", None) is not None

@@ -6,6 +6,8 @@ so their passwords must be at least ``min_length`` characters with letters and d
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.password_validation import (
     CommonPasswordValidator,
     get_default_password_validators,
@@ -13,6 +15,9 @@ from django.contrib.auth.password_validation import (
 )
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 class StaffPasswordValidator:
@@ -22,7 +27,7 @@ class StaffPasswordValidator:
         self.min_length = min_length
         self._common = CommonPasswordValidator()
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if user is None or not getattr(user, "is_staff", False):
             return
         errors = []

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +16,12 @@ from portal.accounts import services
 from portal.accounts.forms import ProfileForm
 from portal.accounts.selectors import user_support_team
 
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
+
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -10,13 +14,13 @@ from portal.core.models import OutboundEmail
 class ReadOnlyAdminMixin:
     """For records the desk reads but never writes by hand: no add, change or delete."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -43,10 +47,10 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     ]
     actions = ["retry_failed"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: OutboundEmail | None = None) -> bool:
         return False
 
     @admin.display(description=_("text body"))
@@ -76,7 +80,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         return ", ".join(item["filename"] for item in obj.attachments) or "-"
 
     @admin.action(description=_("Try failed e-mails again"))
-    def retry_failed(self, request, queryset):
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
         count = services.email_retry_failed(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,

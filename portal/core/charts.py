@@ -10,14 +10,20 @@ chart's look comes from ``static/css/desk-dashboard.css``, which styles pygal's 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pygal
 from django.utils.safestring import SafeString, mark_safe
 
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    from pygal.graph.graph import Graph
+
 INLINE_CODE = {"script", "style"}
 
 
-def strip_inline_code(root):
+def strip_inline_code(root: Element) -> Element:
     """Remove what a strict CSP blocks anyway: ``<script>`` and ``<style>`` elements (pygal
     writes its configuration as a script even with ``js=[]``), ``style=`` attributes, and the
     tooltip layer only pygal's script would use. An XML filter for any pygal chart."""
@@ -34,7 +40,7 @@ def strip_inline_code(root):
     return root
 
 
-def _render(chart) -> SafeString:
+def _render(chart: Graph) -> SafeString:
     """The chart as inline SVG without script or style, with an accessible role.
 
     Every text in it (title, labels, series names) is escaped by the XML serializer.

@@ -8,10 +8,16 @@ error, elsewhere a warning.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core import checks
 
 from portal.settings.env import NON_DELIVERING_EMAIL_BACKENDS
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
 
 
 def _finding(message: str, *, hint: str, id: str) -> checks.CheckMessage:
@@ -20,7 +26,9 @@ def _finding(message: str, *, hint: str, id: str) -> checks.CheckMessage:
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_local_checkout(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_local_checkout(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """The portal's own checkout grants support without a payment."""
     if settings.SHOP_CHECKOUT_URL and not settings.SHOP_LOCAL_CHECKOUT:
         return []
@@ -35,7 +43,9 @@ def check_local_checkout(app_configs=None, **kwargs) -> list[checks.CheckMessage
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_inbound_webhook_secret(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_inbound_webhook_secret(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """An inbound mail webhook without basic authentication lets anyone post into tickets."""
     if not settings.INBOUND_EMAIL_PROVIDER:
         return []
@@ -54,7 +64,9 @@ def check_inbound_webhook_secret(app_configs=None, **kwargs) -> list[checks.Chec
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_mail_provider(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_mail_provider(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """Notifications, private links and password resets must reach people."""
     if settings.EMAIL_BACKEND not in NON_DELIVERING_EMAIL_BACKENDS:
         return []
@@ -69,7 +81,9 @@ def check_mail_provider(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_order_webhook_secret(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_order_webhook_secret(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """Unsigned order notifications would let anyone create paid orders."""
     if settings.ORDER_WEBHOOK_SECRET:
         return []

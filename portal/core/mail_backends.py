@@ -6,9 +6,14 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anymail.backends.test import EmailBackend as AnymailTestBackend
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from anymail.backends.test import TestPayload
+    from django.core.mail import EmailMessage
 
 
 class RecordingTestBackend(AnymailTestBackend):
@@ -19,7 +24,7 @@ class RecordingTestBackend(AnymailTestBackend):
     for a test to kill the worker in the middle of it.
     """
 
-    def post_to_esp(self, payload, message):
+    def post_to_esp(self, payload: TestPayload, message: EmailMessage) -> object:
         delay = float(getattr(settings, "TEST_MAIL_DELAY_SECONDS", 0) or 0)
         if delay:
             time.sleep(delay)

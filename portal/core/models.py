@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
     def unsent(self) -> OutboundEmailQuerySet:
         return self.filter(status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.SENDING])
 
-    def due_for_requeue(self, *, now, requeue_after) -> OutboundEmailQuerySet:
+    def due_for_requeue(self, *, now: datetime, requeue_after: timedelta) -> OutboundEmailQuerySet:
         """Rows nobody is sending: pending past their due time, or held past an expired lease."""
         pending = models.Q(
             status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now - requeue_after
@@ -17,7 +19,7 @@ class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
         abandoned = models.Q(status=OutboundEmail.Status.SENDING, lease_expires_at__lt=now)
         return self.filter(pending | abandoned)
 
-    def due_for_redaction(self, *, cutoff) -> OutboundEmailQuerySet:
+    def due_for_redaction(self, *, cutoff: datetime) -> OutboundEmailQuerySet:
         """Rows whose body is to go: sent before ``cutoff``, or failed for good before it.
 
         A failed row counts from its last attempt (the time it was due): once its links are

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
@@ -19,6 +20,10 @@ from django.utils import timezone, translation
 from kombu.exceptions import KombuError
 
 from portal.core.models import OutboundEmail
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +160,7 @@ def email_render(*, template: str, context: dict, language: str) -> dict:
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body_text = render_to_string(f"emails/{template}.txt", context)
         try:
-            body_html = render_to_string(f"emails/{template}.html", context)
+            body_html: str = render_to_string(f"emails/{template}.html", context)
         except TemplateDoesNotExist:
             body_html = ""
     return {"subject": subject, "body_text": body_text, "body_html": body_html}
@@ -285,10 +290,14 @@ class _AttachmentsWithoutContent(Func):
         " FROM json_each(%(expressions)s) AS item)"
     )
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[str | int, ...]]:
         return self.as_sql(compiler, connection, template=self.postgresql_template)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[str | int, ...]]:
         return self.as_sql(compiler, connection, template=self.sqlite_template)
 
 

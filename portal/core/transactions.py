@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -19,7 +22,7 @@ def atomic_writes(view: Callable) -> Callable:
     """
 
     @wraps(view)
-    def wrapped(request, *args, **kwargs):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method in SAFE_METHODS:
             return view(request, *args, **kwargs)
         with transaction.atomic():

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -14,7 +16,7 @@ from portal.core.health import health_report
 
 
 @require_GET
-def home(request: HttpRequest):
+def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 

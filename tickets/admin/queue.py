@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from entitlements.models import SupportKind
+from entitlements.admin import support_kind_filter
 from tickets.desk import DUE_SOON, STAFF_STATUS
 from tickets.desk_selectors import awaiting_first_response
 from tickets.models import Status
@@ -140,17 +140,7 @@ class AttemptsFilter(admin.SimpleListFilter):
         return waiting.filter(contact_attempts=count)
 
 
-class SupportKindFilter(admin.SimpleListFilter):
-    title = _("support kind")
-    parameter_name = "entitlement_kind"
-
-    def lookups(self, request, model_admin):
-        return SupportKind.choices
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(entitlement_kind=self.value())
-        return queryset
+SupportKindFilter = support_kind_filter("entitlement_kind")
 
 
 class SolvedByFilter(admin.SimpleListFilter):

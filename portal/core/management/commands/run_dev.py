@@ -16,10 +16,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 STOP_TIMEOUT_SECONDS = 30
 
@@ -27,7 +30,7 @@ STOP_TIMEOUT_SECONDS = 30
 class Command(BaseCommand):
     help = "Run the development web server with a Celery worker and beat; Ctrl-C stops both."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--port",
             type=int,
@@ -39,7 +42,7 @@ class Command(BaseCommand):
             "--no-reload", action="store_true", help="Do not restart the web server on changes."
         )
 
-    def handle(self, *args, host: str, port: int, no_reload: bool, **options) -> None:
+    def handle(self, *args: Any, host: str, port: int, no_reload: bool, **options: Any) -> None:
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, got {port}")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -64,11 +67,11 @@ class Command(BaseCommand):
             raise CommandError(f"a process stopped unexpectedly (exit code {code})", returncode=1)
 
 
-def _supervise(commands: dict[str, list[str]], *, env: dict, out) -> int:
+def _supervise(commands: dict[str, list[str]], *, env: dict, out: OutputWrapper) -> int:
     """Run the commands until one ends or a stop signal arrives; return 0 for a clean stop."""
     stop = threading.Event()
 
-    def request_stop(signum, frame) -> None:
+    def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -98,7 +101,7 @@ def _supervise(commands: dict[str, list[str]], *, env: dict, out) -> int:
             signal.signal(sig, handler)
 
 
-def _stop(children: dict[str, subprocess.Popen], *, out, ended: str | None) -> int:
+def _stop(children: dict[str, subprocess.Popen], *, out: OutputWrapper, ended: str | None) -> int:
     """Warm-stop every child still running; the exit code is that of one that died by itself."""
     for name, child in children.items():
         if child.poll() is None:
@@ -124,13 +127,13 @@ def _stop(children: dict[str, subprocess.Popen], *, out, ended: str | None) -> i
     return code if code else 1
 
 
-def _relay(child: subprocess.Popen, prefix: str, out) -> None:
+def _relay(child: subprocess.Popen, prefix: str, out: OutputWrapper) -> None:
     for line in iter(child.stdout.readline, b""):
         out.write(prefix + line.decode(errors="replace").rstrip("\n"))
 
 
 @contextlib.contextmanager
-def _terminal_foreground():
+def _terminal_foreground() -> Iterator[None]:
     """Become the terminal's foreground process group for as long as the children run."""
     try:
         terminal = os.open("/dev/tty", os.O_RDWR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -19,9 +20,12 @@ from onsite import demo as onsite_demo
 from telemetry import demo as telemetry_demo
 from tickets import demo as tickets_demo
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 DEMO_PASSWORD = "novadesk-demo-2026"  # noqa: S105 - printed on purpose, demo accounts only
 
-ACCOUNTS = [
+ACCOUNTS: list[tuple[str, str, str, dict[str, object]]] = [
     # email, name, role, extra fields
     ("admin@novadesk.test", "Ada Admin", "staff admin", {"is_staff": True, "is_superuser": True}),
     (
@@ -74,7 +78,7 @@ class Command(BaseCommand):
     help = "Create or refresh the demo products and accounts (safe to run again)."
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         added = entitlement_services.catalogue_load()
         users = {email: self._account(email, name, extra) for email, name, _role, extra in ACCOUNTS}
         self._plan(users["premium@example.com"], SupportKind.PREMIUM, source="CB-100001")
@@ -114,7 +118,7 @@ class Command(BaseCommand):
         for email, _name, role, _extra in ACCOUNTS:
             self.stdout.write(f"  {email:<28} {role}")
 
-    def _account(self, email: str, name: str, extra: dict):
+    def _account(self, email: str, name: str, extra: dict) -> User:
         User = get_user_model()
         user, created = User.objects.get_or_create(email=email, defaults={"name": name, **extra})
         if created:
@@ -125,7 +129,7 @@ class Command(BaseCommand):
         )
         return user
 
-    def _plan(self, customer, kind: str, *, source: str, days_ago: int = 60) -> None:
+    def _plan(self, customer: User, kind: str, *, source: str, days_ago: int = 60) -> None:
         product = Product.objects.get(code="professional")
         if Entitlement.objects.filter(customer=customer, product=product, kind=kind).exists():
             return
@@ -137,7 +141,7 @@ class Command(BaseCommand):
             source=source,
         )
 
-    def _registrations(self, customer) -> None:
+    def _registrations(self, customer: User) -> None:
         """A current Professional licence and an older Server licence (support ended), each
         sold by a shop order whose licence key the customer then registers."""
         for reference, product, key, version, purchased in [
@@ -182,7 +186,7 @@ class Command(BaseCommand):
                 registered_at=purchased,
             )
 
-    def _engineer_profiles(self, engineers) -> None:
+    def _engineer_profiles(self, engineers: list[User]) -> None:
         """Each engineer in their team; the US engineer also forms the xSP group."""
         from teams.models import Team
         from tickets.models import EngineerProfile
@@ -196,7 +200,7 @@ class Command(BaseCommand):
                 products = products.exclude(code="xsp")
             profile.products.set(products)
 
-    def _engineer_roles(self, engineers) -> None:
+    def _engineer_roles(self, engineers: list[User]) -> None:
         """The US engineer works as a support engineer, the German one leads the team."""
         from django.contrib.auth.models import Group
 
@@ -207,7 +211,7 @@ class Command(BaseCommand):
             name = roles.SUPPORT_LEAD if engineer.support_team == "de" else roles.SUPPORT_ENGINEER
             engineer.groups.add(Group.objects.get(name=name))
 
-    def _partner(self, *, tech, sales, representative) -> None:
+    def _partner(self, *, tech: User, sales: User, representative: User) -> None:
         """A Premium partner (every benefit) with two members, the NFR agreement accepted, one NFR
         licence; OnSite Protect and beta demo data come from their apps."""
         import importlib
