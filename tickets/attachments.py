@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.core.errors import ApplicationError
+from tickets.errors import ErrorCode
 
 # extension -> the content type the file's bytes must show. Text types have no signature:
 # they must decode as text and contain no NUL byte.
@@ -91,10 +92,10 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         raise ApplicationError(
             _("%(name)s is larger than %(limit)s.")
             % {"name": name, "limit": filesizeformat(limit)},
-            code="file-too-large",
+            code=ErrorCode.FILE_TOO_LARGE,
         )
     if upload.size == 0:
-        raise ApplicationError(_("%(name)s is empty.") % {"name": name}, code="file-empty")
+        raise ApplicationError(_("%(name)s is empty.") % {"name": name}, code=ErrorCode.FILE_EMPTY)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension in BINARY_TYPES:
         detected = filetype.guess_mime(_head(upload))
@@ -103,20 +104,21 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
             raise ApplicationError(
                 _("%(name)s does not contain what its name says (.%(extension)s).")
                 % {"name": name, "extension": extension},
-                code="file-content-mismatch",
+                code=ErrorCode.FILE_CONTENT_MISMATCH,
             )
         content_type = expected
     elif extension in TEXT_TYPES:
         if filetype.guess(_head(upload)) is not None or not _is_text(upload):
             raise ApplicationError(
-                _("%(name)s is not a text file.") % {"name": name}, code="file-content-mismatch"
+                _("%(name)s is not a text file.") % {"name": name},
+                code=ErrorCode.FILE_CONTENT_MISMATCH,
             )
         content_type = TEXT_TYPES[extension]
     else:
         raise ApplicationError(
             _("Files of this type cannot be attached: %(name)s. Allowed: %(allowed)s.")
             % {"name": name, "allowed": ", ".join(ALLOWED_EXTENSIONS)},
-            code="file-type",
+            code=ErrorCode.FILE_TYPE,
         )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -132,14 +134,14 @@ def check_uploads(uploads: list[UploadedFile], *, already_stored: int = 0) -> li
         raise ApplicationError(
             _("Attach at most %(count)s files at a time.")
             % {"count": settings.TICKET_ATTACHMENTS_PER_MESSAGE},
-            code="too-many-files",
+            code=ErrorCode.TOO_MANY_FILES,
         )
     total = already_stored + sum(f.size for f in checked)
     if total > settings.TICKET_ATTACHMENTS_MAX_TOTAL_BYTES:
         raise ApplicationError(
             _("The files of one request may add up to %(limit)s.")
             % {"limit": filesizeformat(settings.TICKET_ATTACHMENTS_MAX_TOTAL_BYTES)},
-            code="ticket-files-too-large",
+            code=ErrorCode.TICKET_FILES_TOO_LARGE,
         )
     return checked
 

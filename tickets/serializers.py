@@ -9,23 +9,44 @@ Times of a ticket are given in its support team's time zone with the UTC offset
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from entitlements.models import Category, Channel, Product, version_validator
+from entitlements.models import Category, Channel
+from entitlements.serializers import CheckRequestSerializer, OffsetDateTimeField
 from tickets.models import Attachment, Message, Resolution, Status
 from tickets.validators import remote_id_clean
 
 # --- Fields -------------------------------------------------------------------------------------
 
 
-class TeamTimeField(serializers.DateTimeField):
+class _OptionalText(TypedDict):
+    required: bool
+    default: str
+    allow_blank: bool
+
+
+# An optional text of a request: it may be left out or sent empty, and is "" then.
+OPTIONAL_TEXT: _OptionalText = {"required": False, "default": "", "allow_blank": True}
+
+
+def _check_request_field(name: str) -> serializers.Field:
+    """A new field like the entitlement check's field ``name`` (``CheckRequestSerializer``).
+
+    A request is opened for the product, version, category and channel the check is asked about,
+    so they are validated and described the same way.
+    """
+    return copy.deepcopy(CheckRequestSerializer._declared_fields[name])
+
+
+class TeamTimeField(OffsetDateTimeField):
     """A datetime in ISO 8601 in the ticket team's time zone, always with its UTC offset.
 
     ``team`` is the dotted path from the serialized object to its team (``"team"`` for a ticket,
@@ -45,9 +66,6 @@ class TeamTimeField(serializers.DateTimeField):
         for part in self.team_path:
             team = getattr(team, part)
         return value.astimezone(ZoneInfo(team.time_zone))
-
-    def to_representation(self, value: datetime | None) -> str | None:
-        return None if value is None else value.isoformat()
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "format": "binary"}})
@@ -164,41 +182,28 @@ class TicketPageSerializer(serializers.Serializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    product = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Product.objects.all(),
-        help_text="Product code, e.g. professional.",
-        error_messages={"does_not_exist": _("There is no product with the code {value}.")},
-    )
-    version = serializers.CharField(
-        max_length=20, validators=[version_validator], help_text="e.g. 21.2 or 21.2.1"
-    )
-    category = serializers.ChoiceField(choices=Category.choices)
+    product = _check_request_field("product")
+    version = _check_request_field("version")
+    category = _check_request_field("category")
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(
         max_length=20000, help_text="Passwords written here are masked before they are stored."
     )
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
+    channel = _check_request_field("channel")
     phone = serializers.CharField(
         max_length=40,
-        required=False,
-        default="",
-        allow_blank=True,
+        **OPTIONAL_TEXT,
         help_text="Required for channel phone, and for setup and restore requests served by Setup "
         "or Restore Support, whose session is arranged by a call (400 naming phone without it).",
     )
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES,
-        required=False,
-        default="",
-        allow_blank=True,
+        **OPTIONAL_TEXT,
         help_text="Language of the conversation; the account's language if not given.",
     )
     remote_id = serializers.CharField(
         max_length=40,
-        required=False,
-        default="",
-        allow_blank=True,
+        **OPTIONAL_TEXT,
         help_text="Remote-assistance ID, for setup and restore requests only: a TeamViewer or "
         "AnyDesk ID of 9 or 10 digits (spaces between groups of three are allowed), an AnyDesk "
         "alias such as name@ad, or a 6-digit Windows Quick Assist code. Stored as digits without "
@@ -238,7 +243,7 @@ class CallAttemptCreateSerializer(serializers.Serializer):
     reached = serializers.BooleanField(
         help_text="The customer answered. An unanswered call counts as a contact attempt."
     )
-    note = serializers.CharField(max_length=20000, required=False, default="", allow_blank=True)
+    note = serializers.CharField(max_length=20000, **OPTIONAL_TEXT)
 
 
 class StaffTicketStateSerializer(serializers.Serializer):

@@ -7,6 +7,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tickets.errors import ErrorCode
+
 # The IDs the remote-assistance tools show. Anything more than the ID is refused rather than
 # stored: customers add the tool's password to the ID ("123 456 789 pw x7k2pq"), and the ID is
 # shown to every engineer, unmasked.
@@ -39,4 +41,4 @@ def remote_id_clean(value: str) -> str:
             return digits
     elif _ALIAS.fullmatch(value):
         return value.lower()
-    raise ValidationError(REMOTE_ID_FORMATS, code="invalid-remote-id")
+    raise ValidationError(REMOTE_ID_FORMATS, code=ErrorCode.INVALID_REMOTE_ID)
