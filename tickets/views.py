@@ -25,18 +25,18 @@ from knowledge import suggestions as knowledge_suggestions
 from portal.core.errors import ApplicationError
 from portal.core.transactions import atomic_writes
 from tickets import access, display, selectors, services
+from tickets.errors import FILE_ERROR_CODES, ErrorCode
 from tickets.forms import CUSTOMER_CATEGORIES, CommentForm, ReopenForm, TicketForm
 from tickets.models import Message, Resolution, Status, Ticket
 
 DRAFT_SESSION_KEY = "ticket_draft"
 # Which form field an ApplicationError of the services belongs to (None: the whole form).
-FILE_ERRORS = {"file-too-large", "file-empty", "file-content-mismatch", "file-type",
-               "too-many-files", "ticket-files-too-large"}  # fmt: skip
+FILE_ERRORS = frozenset(FILE_ERROR_CODES)
 TICKET_ERROR_FIELDS = {
-    "phone-required": "phone",
-    "remote-id-not-needed": "remote_id",
-    "invalid-remote-id": "remote_id",
-    "invalid-language": "language",
+    ErrorCode.PHONE_REQUIRED: "phone",
+    ErrorCode.REMOTE_ID_NOT_NEEDED: "remote_id",
+    ErrorCode.INVALID_REMOTE_ID: "remote_id",
+    ErrorCode.INVALID_LANGUAGE: "language",
     **dict.fromkeys(FILE_ERRORS, "attachments"),
 }
 PAGE_SIZE = 25

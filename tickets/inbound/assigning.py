@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from portal.core.errors import ApplicationError
 from tickets import attachments as attachment_checks
 from tickets import selectors, services
+from tickets.errors import ErrorCode
 from tickets.inbound.reading import strip_quoted
 from tickets.models import (
     InboundAttachment,
@@ -87,19 +88,19 @@ def inbound_email_assign(*, inbound: InboundEmail, ticket_id: str, staff) -> Ass
     where and when, and the ticket's history shows it too.
     """
     if not selectors.staff_may_triage(staff):
-        raise ApplicationError(_("You may not act on requests."), code="forbidden")
+        raise ApplicationError(_("You may not act on requests."), code=ErrorCode.FORBIDDEN)
     record = InboundEmail.objects.select_for_update().get(pk=inbound.pk)
     if record.state != InboundEmail.State.QUARANTINED:
         raise ApplicationError(
             _("This e-mail is no longer waiting for staff: %(state)s.")
             % {"state": record.get_state_display()},
-            code="not-quarantined",
+            code=ErrorCode.NOT_QUARANTINED,
         )
     ticket_id = ticket_id.strip().upper()
     ticket = Ticket.objects.select_related("customer").filter(ticket_id=ticket_id).first()
     if ticket is None:
         raise ApplicationError(
-            _("No request %(id)s exists.") % {"id": ticket_id}, code="unknown-ticket"
+            _("No request %(id)s exists.") % {"id": ticket_id}, code=ErrorCode.UNKNOWN_TICKET
         )
     sender = _sender_email(record.sender)
     as_customer = bool(sender) and sender.lower() == (ticket.customer.email or "").lower()
@@ -110,7 +111,7 @@ def inbound_email_assign(*, inbound: InboundEmail, ticket_id: str, staff) -> Ass
                 "request only, such as the request that follows it."
             )
             % {"id": ticket.ticket_id},
-            code="closed",
+            code=ErrorCode.CLOSED,
         )
     files, refused = _checked_files(record)
     if as_customer:

@@ -53,7 +53,7 @@ def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
     return profile
 
 
-def _assign(ticket: Ticket, engineer, *, actor, action: str) -> None:
+def _assign(ticket: Ticket, engineer, *, actor, action: TicketEvent.Action) -> None:
     before = ticket.status
     ticket.assignee = engineer
     if ticket.status == Status.NEW:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from entitlements.errors import ErrorCode as EntitlementCode
 from entitlements.models import Category
 from knowledge import selectors as knowledge_selectors
 from knowledge.models import Article
@@ -41,7 +42,7 @@ LAST_ATTEMPT_GRACE = timedelta(days=1)
 # Partners' pre- and post-sales requests are answered online within a business day.
 PARTNER_FIRST_RESPONSE_DAYS = 1
 # The entitlement decision's answer to a pre- or post-sales request: a partner-level service.
-PARTNER_ONLY_REFUSAL = "partner-only"
+PARTNER_ONLY_REFUSAL = EntitlementCode.PARTNER_ONLY
 CLOSURE_PROPOSED = TicketEvent.Action.CLOSURE_PROPOSED
 CLOSURE_WITHDRAWN = TicketEvent.Action.CLOSURE_WITHDRAWN
 
