@@ -7,16 +7,21 @@ IDs cannot be probed. The API answers the same ``Http404`` as a 404 with this me
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 
 from tickets import links, selectors
 from tickets.models import Attachment, Ticket
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 NOT_FOUND = _("There is no request with this ID.")
 
 
-def customer_ticket(*, customer, ticket_id: str) -> Ticket:
+def customer_ticket(*, customer: User, ticket_id: str) -> Ticket:
     """The signed-in customer's own ticket, with its customer, product and team."""
     ticket = selectors.customer_ticket(customer=customer, ticket_id=ticket_id)
     if ticket is None:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from tickets import services
 from tickets.models import Ticket
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 ZONES = {"us": ZoneInfo("America/Los_Angeles"), "de": ZoneInfo("Europe/Berlin")}
 
@@ -157,7 +161,7 @@ def _moment(days_ago: int, at: time, team: str) -> datetime:
     return datetime.combine(local_day, at, tzinfo=ZONES[team])
 
 
-def seed(*, customers: dict, engineers: dict) -> int:
+def seed(*, customers: dict[str, User], engineers: dict[str, User]) -> int:
     """Open the demo requests of ``customers`` (team code → user); return how many were made."""
     import time_machine  # a development dependency, like the demo itself
 
@@ -184,7 +188,7 @@ def seed(*, customers: dict, engineers: dict) -> int:
     return made
 
 
-def _act(ticket: Ticket, step: Step, *, engineer) -> None:
+def _act(ticket: Ticket, step: Step, *, engineer: User) -> None:
     if step.action in ("reply", "ask"):
         services.ticket_reply(
             ticket=ticket, engineer=engineer, body=step.text, awaits_customer=step.action == "ask"

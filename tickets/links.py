@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
@@ -12,6 +13,9 @@ from django.utils import timezone
 
 from entitlements.models import Category
 from tickets.models import AccessLink, Ticket
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 LAST_USED_PRECISION = timedelta(hours=1)
 
@@ -62,7 +66,7 @@ def link_ticket(*, token: str, record_use: bool = False) -> Ticket | None:
     return link.ticket
 
 
-def links_expire_after_close(*, ticket_ids: list[int], closed_at) -> None:
+def links_expire_after_close(*, ticket_ids: list[int], closed_at: datetime) -> None:
     expires = closed_at + timedelta(days=settings.TICKET_LINK_DAYS_AFTER_CLOSE)
     AccessLink.objects.filter(ticket_id__in=ticket_ids, revoked_at__isnull=True).update(
         expires_at=expires
@@ -73,7 +77,7 @@ def links_renew_on_reopen(*, ticket: Ticket) -> None:
     AccessLink.objects.filter(ticket=ticket, revoked_at__isnull=True).update(expires_at=None)
 
 
-def links_revoke(*, reason: str, ticket: Ticket | None = None, customer=None) -> int:
+def links_revoke(*, reason: str, ticket: Ticket | None = None, customer: User | None = None) -> int:
     """Revoke every live link of one ticket, or of all tickets of a customer."""
     links = AccessLink.objects.filter(revoked_at__isnull=True)
     if ticket is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
@@ -10,6 +11,11 @@ from entitlements.models import Offering, Product, Registration
 from teams import selectors as team_selectors
 from teams.models import Team
 from tickets.models import Attachment, Message, Status, Ticket
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.accounts.models import User
 
 PUBLIC_KINDS = [kind for kind in Message.Kind.values if kind != Message.Kind.NOTE]
 # What the customer and support write to each other; after a proposal to close unresolved, it
@@ -21,14 +27,14 @@ CONVERSATION_KINDS = (Message.Kind.CUSTOMER, Message.Kind.ENGINEER)
 TRIAGE_PERMISSION = "tickets.change_ticket"
 
 
-def staff_may_triage(user) -> bool:
+def staff_may_triage(user: User | AnonymousUser | None) -> bool:
     """Whether this account may act on customers' tickets as support."""
     return bool(
         user is not None and user.is_active and user.is_staff and user.has_perm(TRIAGE_PERMISSION)
     )
 
 
-def customer_tickets(*, customer, status: str = "") -> QuerySet[Ticket]:
+def customer_tickets(*, customer: User, status: str = "") -> QuerySet[Ticket]:
     """The customer's tickets, latest activity first; ``status`` filters when it is valid."""
     tickets = Ticket.objects.for_customer(customer).select_related("product", "team")
     if status in Status.values:
@@ -36,7 +42,7 @@ def customer_tickets(*, customer, status: str = "") -> QuerySet[Ticket]:
     return tickets.order_by("-last_activity_at", "-pk")
 
 
-def customer_ticket(*, customer, ticket_id: str) -> Ticket | None:
+def customer_ticket(*, customer: User, ticket_id: str) -> Ticket | None:
     """The customer's ticket with this ID, or None (someone else's ticket is "not found")."""
     return (
         Ticket.objects.for_customer(customer)
@@ -46,7 +52,7 @@ def customer_ticket(*, customer, ticket_id: str) -> Ticket | None:
     )
 
 
-def partner_open_tickets(*, customer, organisation_id: int) -> list[Ticket]:
+def partner_open_tickets(*, customer: User, organisation_id: int) -> list[Ticket]:
     """The customer's unclosed pre- and post-sales requests for a partner organisation."""
     return list(
         Ticket.objects.for_customer(customer)
@@ -102,7 +108,9 @@ class ProductChoices:
     # The version of the most recently registered product, to pre-fill the form.
     latest_registration: Registration | None
 
-    def choices(self, *, registered_label: str, others_label: str) -> list:
+    def choices(
+        self, *, registered_label: str, others_label: str
+    ) -> list[tuple[str, str]] | list[tuple[str, list[tuple[str, str]]]]:
         if not self.registered:
             return self.others
         groups = [(registered_label, self.registered)]
@@ -111,7 +119,7 @@ class ProductChoices:
         return groups
 
 
-def product_choices(*, customer) -> ProductChoices:
+def product_choices(*, customer: User) -> ProductChoices:
     registrations = list(
         Registration.objects.filter(customer=customer)
         .select_related("product")
@@ -135,7 +143,7 @@ def product_choices(*, customer) -> ProductChoices:
     )
 
 
-def customer_team(*, customer) -> Team:
+def customer_team(*, customer: User) -> Team:
     return team_selectors.team_for_user(user=customer)
 
 

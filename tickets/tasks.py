@@ -11,7 +11,7 @@ from tickets import attachments, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def run_ticket_sweeps() -> dict:
+def run_ticket_sweeps() -> dict[str, int]:
     result = services.tickets_sweep()
     return {"reminded": result.reminded, "closed": result.closed}
 

@@ -6,15 +6,20 @@ other providers' inbound ones are not the portal's business and answer 404.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailConfigurationError
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import URLPattern, path
 
 from portal.core.jsonlimits import JSONTooDeep, json_depth_check
 from tickets.inbound import inbound_email_quarantine_unreadable
+
+if TYPE_CHECKING:
+    from anymail.signals import AnymailInboundEvent
 
 
 class PostmarkInbound(PostmarkInboundWebhookView):
@@ -24,7 +29,7 @@ class PostmarkInbound(PostmarkInboundWebhookView):
     the webhook fail on every retry until the provider gives the mail up.
     """
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Bounded before anymail's json.loads recurses into it (portal.core.jsonlimits).
         self.run_validators(request)
         try:
@@ -33,11 +38,11 @@ class PostmarkInbound(PostmarkInboundWebhookView):
             return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
         return super().post(request, *args, **kwargs)
 
-    def parse_events(self, request):
+    def parse_events(self, request: HttpRequest) -> list[AnymailInboundEvent]:
         events = super().parse_events(request)
         return [event for event in events if event is not None]
 
-    def esp_to_anymail_event(self, esp_event):
+    def esp_to_anymail_event(self, esp_event: dict[str, Any]) -> AnymailInboundEvent | None:
         try:
             return super().esp_to_anymail_event(esp_event)
         except AnymailConfigurationError:

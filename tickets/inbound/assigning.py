@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -25,6 +26,9 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 MESSAGE_LIMIT = 20_000  # what one message of a ticket holds
 
@@ -50,7 +54,8 @@ def _fit(text: str) -> str:
 
 def _checked_files(record: InboundEmail) -> tuple[list[UploadedFile], list[str]]:
     """The kept files a ticket accepts, and each refused one's reason."""
-    accepted, refused = [], []
+    accepted: list[UploadedFile] = []
+    refused: list[str] = []
     for kept in record.files.order_by("pk"):
         if kept.size > settings.TICKET_ATTACHMENT_MAX_BYTES:
             refused.append(
@@ -80,7 +85,7 @@ def inbound_email_files_drop(*, inbound_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def inbound_email_assign(*, inbound: InboundEmail, ticket_id: str, staff) -> Assigned:
+def inbound_email_assign(*, inbound: InboundEmail, ticket_id: str, staff: User) -> Assigned:
     """Add a quarantined mail with its files to the ticket staff chose; a mail is added once.
 
     It becomes the customer's message only when its sender is the ticket's customer; anyone

@@ -7,7 +7,7 @@ import html as htmllib
 import re
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError, MessageError
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 
 import nh3
 from anymail.inbound import AnymailInboundMessage
@@ -77,7 +77,7 @@ def _visible(value: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", value)
 
 
-def _decoded(raw) -> str:
+def _decoded(raw: str | Header) -> str:
     """A header's stored value unfolded and decoded (RFC 2047), without interpreting it."""
     text = re.sub(r"\r?\n(?=[ \t])", "", str(raw))
     try:
@@ -91,7 +91,7 @@ def _raw_headers(message: AnymailInboundMessage, name: str) -> list[str]:
     return [_decoded(value) for key, value in message.raw_items() if key.lower() == name.lower()]
 
 
-def _part_text(part) -> str:
+def _part_text(part: AnymailInboundMessage) -> str:
     payload = part.get_payload(decode=True)
     if not payload:
         return ""

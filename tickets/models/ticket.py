@@ -3,6 +3,8 @@ the engineers who answer them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Category, Channel, Entitlement, Product
 from teams.models import Team
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 class Status(models.TextChoices):
@@ -40,7 +45,7 @@ class Priority(models.IntegerChoices):
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
-    def for_customer(self, customer) -> TicketQuerySet:
+    def for_customer(self, customer: User) -> TicketQuerySet:
         """The customer's tickets; a post-sales request only while they are still a technical
         representative of its partner organisation."""
         from partners import selectors as partner_selectors

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import Exists, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
@@ -18,6 +20,9 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.services.base import _event, _lock, _published, _require
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
@@ -53,7 +58,7 @@ def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
     return profile
 
 
-def _assign(ticket: Ticket, engineer, *, actor, action: TicketEvent.Action) -> None:
+def _assign(ticket: Ticket, engineer: User, *, actor: User, action: TicketEvent.Action) -> None:
     before = ticket.status
     ticket.assignee = engineer
     if ticket.status == Status.NEW:
@@ -63,7 +68,7 @@ def _assign(ticket: Ticket, engineer, *, actor, action: TicketEvent.Action) -> N
 
 
 @transaction.atomic
-def ticket_take(*, ticket: Ticket, engineer) -> Ticket:
+def ticket_take(*, ticket: Ticket, engineer: User) -> Ticket:
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATUSES, _("taken"))
     _assign(ticket, engineer, actor=engineer, action=TicketEvent.Action.TAKEN)
@@ -71,7 +76,7 @@ def ticket_take(*, ticket: Ticket, engineer) -> Ticket:
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
+def ticket_assign(*, ticket: Ticket, engineer: User, actor: User) -> Ticket:
     if not engineer.is_staff:
         raise ApplicationError(
             _("Only support engineers can be assigned."), code=ErrorCode.NOT_STAFF
@@ -83,7 +88,7 @@ def ticket_assign(*, ticket: Ticket, engineer, actor) -> Ticket:
 
 
 @transaction.atomic
-def ticket_set_priority(*, ticket: Ticket, priority: int, actor) -> Ticket:
+def ticket_set_priority(*, ticket: Ticket, priority: int, actor: User) -> Ticket:
     ticket = _lock(ticket)
     if priority not in Priority.values:
         raise ApplicationError(_("Unknown priority."), code=ErrorCode.INVALID_PRIORITY)
@@ -101,7 +106,7 @@ def ticket_set_priority(*, ticket: Ticket, priority: int, actor) -> Ticket:
 
 
 @transaction.atomic
-def ticket_solved_by_set(*, ticket: Ticket, article: Article | None, actor) -> Ticket:
+def ticket_solved_by_set(*, ticket: Ticket, article: Article | None, actor: User) -> Ticket:
     """Record the published article that answered the request, or clear it with None.
 
     Allowed in any status: support often notes the article after closing. Setting what is

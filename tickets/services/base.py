@@ -9,6 +9,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -34,6 +35,9 @@ from tickets.models import (
 )
 from tickets.text import mask_passwords
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,7 +52,12 @@ CLOSURE_WITHDRAWN = TicketEvent.Action.CLOSURE_WITHDRAWN
 
 
 def _event(
-    ticket: Ticket, action: TicketEvent.Action, *, actor=None, before: str = "", detail: str = ""
+    ticket: Ticket,
+    action: TicketEvent.Action,
+    *,
+    actor: User | None = None,
+    before: str = "",
+    detail: str = "",
 ) -> None:
     TicketEvent.objects.create(
         ticket=ticket,
@@ -116,7 +125,7 @@ def _reply_tokens_issue(*, tickets: Sequence[Ticket], supersede: bool = True) ->
     return tokens
 
 
-def _mail_context(ticket: Ticket, token: str, **extra) -> dict:
+def _mail_context(ticket: Ticket, token: str, **extra: Any) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "customer": ticket.customer,
@@ -137,7 +146,7 @@ def _may_receive_mail(ticket: Ticket) -> bool:
     )
 
 
-def _notify(ticket: Ticket, template: str, **extra) -> None:
+def _notify(ticket: Ticket, template: str, **extra: Any) -> None:
     """Mail the customer about their ticket, with a fresh private link and the reply address."""
     if not _may_receive_mail(ticket):
         logger.info("No %s mail for %s: not a technical representative", template, ticket)

@@ -4,6 +4,7 @@ mistake."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,8 +40,13 @@ from tickets.services.state import (
     _start_or_count_attempt,
 )
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
-def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str = "") -> None:
+
+def _close(
+    ticket: Ticket, resolution: str, *, actor: User, now: datetime, detail: str = ""
+) -> None:
     # Imported here: surveys sit above tickets (an invitation belongs to a ticket).
     from surveys import services as survey_services
 
@@ -60,7 +66,7 @@ def _close(ticket: Ticket, resolution: str, *, actor, now: datetime, detail: str
 
 
 @transaction.atomic
-def ticket_close_by_customer(*, ticket: Ticket, actor=None) -> Ticket:
+def ticket_close_by_customer(*, ticket: Ticket, actor: User | None = None) -> Ticket:
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATUSES, _("closed"))
     _close(ticket, Resolution.CUSTOMER_CLOSED, actor=actor or ticket.customer, now=timezone.now())
@@ -68,7 +74,7 @@ def ticket_close_by_customer(*, ticket: Ticket, actor=None) -> Ticket:
 
 
 @transaction.atomic
-def ticket_resolve(*, ticket: Ticket, engineer, note: str = "") -> Ticket:
+def ticket_resolve(*, ticket: Ticket, engineer: User, note: str = "") -> Ticket:
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATUSES, _("resolved"))
     _close(ticket, Resolution.RESOLVED, actor=engineer, now=timezone.now(), detail=note)
@@ -76,7 +82,9 @@ def ticket_resolve(*, ticket: Ticket, engineer, note: str = "") -> Ticket:
 
 
 @transaction.atomic
-def ticket_propose_unresolved_closure(*, ticket: Ticket, engineer, explanation: str) -> Ticket:
+def ticket_propose_unresolved_closure(
+    *, ticket: Ticket, engineer: User, explanation: str
+) -> Ticket:
     """Support cannot (or chooses not to) resolve: ask the customer to agree to closing."""
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATUSES, _("proposed for closing"))
@@ -125,7 +133,7 @@ def _closure_proposal_was_withdrawn(ticket: Ticket) -> bool:
 
 
 @transaction.atomic
-def ticket_agree_closure(*, ticket: Ticket, actor=None) -> Ticket:
+def ticket_agree_closure(*, ticket: Ticket, actor: User | None = None) -> Ticket:
     """Close unresolved with the customer's agreement, while support's proposal stands."""
     ticket = _lock(ticket)
     if ticket.status != Status.CLOSED and _closure_proposal_was_withdrawn(ticket):
@@ -148,7 +156,7 @@ def ticket_agree_closure(*, ticket: Ticket, actor=None) -> Ticket:
 
 @transaction.atomic
 def ticket_reopen(
-    *, ticket: Ticket, comment: str, actor=None, via: str = Message.Via.WEB
+    *, ticket: Ticket, comment: str, actor: User | None = None, via: str = Message.Via.WEB
 ) -> Ticket:
     """Reopen a closed request with the customer's comment; no further credit is used."""
     ticket = _lock(ticket)
@@ -174,7 +182,7 @@ def ticket_reopen(
 
 
 @transaction.atomic
-def ticket_cancel_as_mistake(*, ticket: Ticket, staff, reason: str) -> Ticket:
+def ticket_cancel_as_mistake(*, ticket: Ticket, staff: User, reason: str) -> Ticket:
     """Close a request opened by mistake and give back the credit it used."""
     ticket = _lock(ticket)
     _require(ticket, OPEN_STATUSES, _("cancelled"))
@@ -187,7 +195,7 @@ def ticket_cancel_as_mistake(*, ticket: Ticket, staff, reason: str) -> Ticket:
 
 
 @transaction.atomic
-def ticket_revoke_links(*, ticket: Ticket, staff, reason: str) -> int:
+def ticket_revoke_links(*, ticket: Ticket, staff: User, reason: str) -> int:
     count = links.links_revoke(ticket=ticket, reason=reason)
     _event(
         ticket, TicketEvent.Action.LINKS_REVOKED, actor=staff, before=ticket.status, detail=reason

@@ -4,6 +4,7 @@ messages."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -44,12 +45,15 @@ from tickets.services.state import (
 )
 from tickets.text import mask_passwords
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 
 @transaction.atomic
 def ticket_reply(
     *,
     ticket: Ticket,
-    engineer,
+    engineer: User,
     body: str,
     awaits_customer: bool,
     files: Sequence[UploadedFile] = (),
@@ -119,7 +123,7 @@ def ticket_reply(
 
 @transaction.atomic
 def ticket_note(
-    *, ticket: Ticket, engineer, body: str, files: Sequence[UploadedFile] = ()
+    *, ticket: Ticket, engineer: User, body: str, files: Sequence[UploadedFile] = ()
 ) -> Message:
     """An internal note, with files if any: engineers only, no mail, no change of status."""
     ticket = _lock(ticket)
@@ -135,7 +139,7 @@ def ticket_note(
 
 @transaction.atomic
 def ticket_log_call(
-    *, ticket: Ticket, engineer, reached: bool, note: str = "", via: str = Message.Via.ADMIN
+    *, ticket: Ticket, engineer: User, reached: bool, note: str = "", via: str = Message.Via.ADMIN
 ) -> Message:
     """Record a phone call; an unanswered call is a contact attempt."""
     ticket = _lock(ticket)
@@ -193,7 +197,7 @@ def ticket_customer_message(
     body: str,
     files: Sequence[UploadedFile] = (),
     via: str = Message.Via.WEB,
-    actor=None,
+    actor: User | None = None,
 ) -> Message:
     """The customer writes: the waiting period ends and the ticket is open again.
 

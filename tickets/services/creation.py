@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,6 +47,10 @@ from tickets.services.base import (
 )
 from tickets.validators import remote_id_clean
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from teams.models import Team
+
 
 def ticket_number_next() -> int:
     """Draw the next ticket number from a database sequence: never reused, never doubled."""
@@ -73,7 +78,7 @@ class NewTicket:
 @transaction.atomic
 def ticket_create(
     *,
-    customer,
+    customer: User,
     product: Product | str,
     version: str,
     category: str,
@@ -149,7 +154,7 @@ def ticket_create(
 
 
 def _contact_details(
-    *, customer, category: str, channel: str, language: str, remote_id: str, phone: str
+    *, customer: User, category: str, channel: str, language: str, remote_id: str, phone: str
 ) -> tuple[str, str, str]:
     """The request's language, remote-assistance ID and call-back number, checked."""
     language = language or customer.language or settings.LANGUAGE_CODE
@@ -175,7 +180,13 @@ def _contact_details(
 
 
 def _callback_due(
-    *, decision, channel: str, phone: str, team, now: datetime, ticket_id: str
+    *,
+    decision: entitlement_services.Allowed,
+    channel: str,
+    phone: str,
+    team: Team,
+    now: datetime,
+    ticket_id: str,
 ) -> datetime | None:
     """When support calls back: a phone request under a plan with a phone response time, or
     the call that arranges a Setup or Restore session (whichever channel the request used)."""
@@ -205,7 +216,7 @@ def _ticket_created(
     description: str,
     files: Sequence[attachment_checks.CheckedFile],
     via: str,
-    actor,
+    actor: User,
     detail: str,
 ) -> NewTicket:
     """Store a new ticket (given unsaved, status new) with what every new ticket gets: its
@@ -280,7 +291,7 @@ def _ticket_created(
 @transaction.atomic
 def ticket_open_for_partner(
     *,
-    customer,
+    customer: User,
     organisation_id: int,
     product: Product | str,
     version: str,
@@ -288,7 +299,7 @@ def ticket_open_for_partner(
     subject: str,
     description: str,
     language: str = "",
-    actor=None,
+    actor: User | None = None,
     via: str = Message.Via.WEB,
 ) -> NewTicket:
     """Open a pre- or post-sales request of a partner organisation.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,9 @@ from tickets.services.conversation import ticket_customer_message
 from tickets.services.creation import ticket_create
 from tickets.services.state import STATE_FIELDS, _end_waiting, _reopen, _require_reopenable
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 
 @dataclass(frozen=True)
 class EmailReply:
@@ -59,7 +63,11 @@ class EmailReply:
 
 @transaction.atomic
 def ticket_customer_reply_by_email(
-    *, ticket: Ticket, body: str, files: Sequence[UploadedFile] = (), actor=None
+    *,
+    ticket: Ticket,
+    body: str,
+    files: Sequence[UploadedFile] = (),
+    actor: User | None = None,
 ) -> EmailReply:
     """Add the customer's reply by e-mail to its request; to a closed one by its closing date.
 
@@ -85,7 +93,7 @@ def ticket_customer_reply_by_email(
 
 
 def _reopen_by_reply(
-    ticket: Ticket, *, body: str, files: Sequence[UploadedFile], actor, now: datetime
+    ticket: Ticket, *, body: str, files: Sequence[UploadedFile], actor: User, now: datetime
 ) -> EmailReply:
     body = _clean_text(body, field=_("your message"), limit=20000)
     checked = attachment_checks.check_uploads(list(files), already_stored=_stored_bytes(ticket))
@@ -114,7 +122,7 @@ def _reopen_by_reply(
 
 
 def _follow_up_by_reply(
-    ticket: Ticket, *, body: str, files: Sequence[UploadedFile], actor
+    ticket: Ticket, *, body: str, files: Sequence[UploadedFile], actor: User
 ) -> EmailReply:
     # Another late reply (the closed request is locked, so replies come one at a time) joins
     # the request the first one opened, while that is not closed, instead of opening another.
@@ -234,7 +242,9 @@ def _mail_reopened_by_reply(ticket: Ticket) -> None:
         )
 
 
-def _mail_follow_up_refused(ticket: Ticket, *, decision) -> None:
+def _mail_follow_up_refused(
+    ticket: Ticket, *, decision: entitlement_services.Decision | None
+) -> None:
     """Tell the customer that their late reply opened nothing, why, and how to ask anew.
 
     The mail has no reply address: answering it would only arrive at the closed request again.

@@ -25,6 +25,7 @@ Every customer and engineer signs in with the password printed at the end.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -75,7 +76,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         tickets = options["tickets"]
         if tickets < 1:
             raise CommandError("--tickets must be at least 1")
