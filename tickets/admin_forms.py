@@ -6,10 +6,15 @@ has its own prefix, so several can sit on one page without clashing field IDs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
 from knowledge import selectors as knowledge_selectors
@@ -17,8 +22,14 @@ from tickets.attachments import ALLOWED_EXTENSIONS
 from tickets.forms import MultipleFileField
 from tickets.models import Priority
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def engineers():
+    from knowledge.models import Article
+    from portal.accounts.models import User
+
+
+def engineers() -> QuerySet[User]:
     """Active staff with an engineer profile: who a ticket can be assigned to (one query)."""
     return (
         get_user_model()
@@ -35,7 +46,7 @@ class _ReadOnce(forms.models.ModelChoiceIterator):
     ``DECLARE … WITH HOLD`` outside a transaction) each time the select is rendered.
     """
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, StrOrPromise]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         # A fresh copy, so a queryset kept on a form class is read again each time.
@@ -46,11 +57,11 @@ class _ReadOnce(forms.models.ModelChoiceIterator):
 class EngineerChoiceField(forms.ModelChoiceField):
     iterator = _ReadOnce
 
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.engineer.team.name})"
 
 
-def published_articles():
+def published_articles() -> QuerySet[Article]:
     """The help-centre articles an engineer may point a customer to, by title (one query)."""
     return (
         knowledge_selectors.published_articles()
@@ -64,14 +75,14 @@ class ArticleChoiceField(forms.ModelChoiceField):
 
     iterator = _ReadOnce
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(queryset=published_articles(), **kwargs)
 
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: Article) -> str:
         return f"{obj.title} ({obj.get_language_display()})"
 
 
-def _priority_choices(blank: str) -> list[tuple[str, str]]:
+def _priority_choices(blank: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
     return [("", blank), *[(str(value), label) for value, label in Priority.choices]]
 
 
@@ -101,7 +112,7 @@ class TriageActionForm(ActionForm):
         ),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A fresh queryset per form: the engineer list is read when the page is rendered.
         self.fields["engineer"].queryset = engineers()
@@ -113,7 +124,7 @@ class DeskForm(forms.Form):
     DRAFT_FIELDS: tuple[str, ...] = ()
 
     def draft(self) -> dict:
-        values = {}
+        values: dict[str, str | bool] = {}
         for name in self.DRAFT_FIELDS:
             field = self.fields[name]
             raw = self.data.get(self.add_prefix(name), "")
@@ -160,7 +171,7 @@ class ReplyForm(DeskForm):
     )
     files = MultipleFileField(label=_("Attachments"))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = _files_help()
 
@@ -196,7 +207,7 @@ class NoteForm(DeskForm):
     )
     files = MultipleFileField(label=_("Attachments"))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = _files_help()
 
@@ -244,7 +255,7 @@ class AssignForm(DeskForm):
 
     engineer = EngineerChoiceField(label=_("Assign to"), queryset=engineers())
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["engineer"].queryset = engineers()
 

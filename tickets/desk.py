@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -19,6 +20,9 @@ from entitlements.models import SupportKind
 from teams.models import Team
 from tickets.models import Message, Status, Ticket
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 DUE_SOON = timedelta(hours=1)
 ENTITLEMENT_STATES = {
     "active": _("active"),
@@ -28,7 +32,7 @@ ENTITLEMENT_STATES = {
     "upcoming": _("not started yet"),
 }
 # The statuses as support says them (the model's labels are worded for the customer).
-STAFF_STATUS = {
+STAFF_STATUS: dict[str, StrOrPromise] = {
     Status.NEW: _("new"),
     Status.OPEN: _("open"),
     Status.WAITING: _("waiting on customer"),
@@ -76,7 +80,9 @@ class Target:
     }
 
     @classmethod
-    def of(cls, due, done_at, *, closed: bool, now: datetime) -> Target:
+    def of(
+        cls, due: datetime | None, done_at: datetime | None, *, closed: bool, now: datetime
+    ) -> Target:
         if due is None:
             state = "none"
         elif done_at is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -20,22 +21,26 @@ from portal.core.errors import ApplicationError
 from tickets import admin_forms, inbound, services
 from tickets.models import InboundEmail, Priority, Ticket
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.core.http import AuthenticatedHttpRequest
+
 # --- What each form of a ticket's page does ---------------------------------------------------
 
 
-def take(*, ticket: Ticket, user, form: admin_forms.DeskForm | None) -> str:
+def take(*, ticket: Ticket, user: User, form: admin_forms.DeskForm | None) -> str:
     services.ticket_take(ticket=ticket, engineer=user)
     return gettext("You took request %(id)s.") % {"id": ticket.ticket_id}
 
 
-def resolve(*, ticket: Ticket, user, form: admin_forms.ResolveForm) -> str:
+def resolve(*, ticket: Ticket, user: User, form: admin_forms.ResolveForm) -> str:
     services.ticket_resolve(ticket=ticket, engineer=user, note=form.cleaned_data["note"])
     return gettext("Request %(id)s is closed as resolved; the customer was told.") % {
         "id": ticket.ticket_id
     }
 
 
-def reply(*, ticket: Ticket, user, form: admin_forms.ReplyForm) -> str:
+def reply(*, ticket: Ticket, user: User, form: admin_forms.ReplyForm) -> str:
     data = form.cleaned_data
     services.ticket_reply(
         ticket=ticket,
@@ -59,7 +64,7 @@ def reply(*, ticket: Ticket, user, form: admin_forms.ReplyForm) -> str:
     return done
 
 
-def note(*, ticket: Ticket, user, form: admin_forms.NoteForm) -> str:
+def note(*, ticket: Ticket, user: User, form: admin_forms.NoteForm) -> str:
     services.ticket_note(
         ticket=ticket,
         engineer=user,
@@ -69,7 +74,7 @@ def note(*, ticket: Ticket, user, form: admin_forms.NoteForm) -> str:
     return gettext("Internal note added; the customer does not see it.")
 
 
-def call(*, ticket: Ticket, user, form: admin_forms.CallForm) -> str:
+def call(*, ticket: Ticket, user: User, form: admin_forms.CallForm) -> str:
     services.ticket_log_call(
         ticket=ticket, engineer=user, reached=form.reached, note=form.cleaned_data["note"]
     )
@@ -78,7 +83,7 @@ def call(*, ticket: Ticket, user, form: admin_forms.CallForm) -> str:
     return gettext("The call attempt is recorded and counts as a contact attempt.")
 
 
-def assign(*, ticket: Ticket, user, form: admin_forms.AssignForm) -> str:
+def assign(*, ticket: Ticket, user: User, form: admin_forms.AssignForm) -> str:
     engineer = form.cleaned_data["engineer"]
     services.ticket_assign(ticket=ticket, engineer=engineer, actor=user)
     return gettext("Request %(id)s is assigned to %(name)s.") % {
@@ -87,13 +92,13 @@ def assign(*, ticket: Ticket, user, form: admin_forms.AssignForm) -> str:
     }
 
 
-def priority(*, ticket: Ticket, user, form: admin_forms.PriorityForm) -> str:
+def priority(*, ticket: Ticket, user: User, form: admin_forms.PriorityForm) -> str:
     chosen = form.cleaned_data["priority"]
     services.ticket_set_priority(ticket=ticket, priority=chosen, actor=user)
     return gettext("The priority is now %(priority)s.") % {"priority": Priority(chosen).label}
 
 
-def solved_by(*, ticket: Ticket, user, form: admin_forms.SolvedByForm) -> str:
+def solved_by(*, ticket: Ticket, user: User, form: admin_forms.SolvedByForm) -> str:
     article = form.cleaned_data["article"]
     services.ticket_solved_by_set(ticket=ticket, article=article, actor=user)
     if article is None:
@@ -106,7 +111,7 @@ def solved_by(*, ticket: Ticket, user, form: admin_forms.SolvedByForm) -> str:
     }
 
 
-def propose_closure(*, ticket: Ticket, user, form: admin_forms.ProposeClosureForm) -> str:
+def propose_closure(*, ticket: Ticket, user: User, form: admin_forms.ProposeClosureForm) -> str:
     services.ticket_propose_unresolved_closure(
         ticket=ticket, engineer=user, explanation=form.cleaned_data["explanation"]
     )
@@ -134,7 +139,7 @@ DESK_STEPS = {
 }
 
 
-def step_submit(request: HttpRequest, *, ticket: Ticket, desk_step: DeskStep) -> None:
+def step_submit(request: AuthenticatedHttpRequest, *, ticket: Ticket, desk_step: DeskStep) -> None:
     """Run one form of the ticket page and say how it went; a refused form keeps its draft."""
     form = desk_step.form(request.POST, request.FILES) if desk_step.form else None
     if form is not None and not form.is_valid():
@@ -186,7 +191,7 @@ def ticket_page_forms(*, ticket: Ticket, can_triage: bool, draft: dict) -> dict:
     drafted = draft.get("form", "")
     values = draft.get("values", {})
 
-    def initial(form_class, **defaults) -> dict:
+    def initial(form_class: type[admin_forms.DeskForm], **defaults: Any) -> dict:
         return {**defaults, **(values if drafted == form_class.prefix else {})}
 
     page_forms = {
@@ -222,7 +227,7 @@ class InboundAssignForm(forms.Form):
 
 
 def inbound_assign_submit(
-    request: HttpRequest, *, mail: InboundEmail, form: InboundAssignForm
+    request: AuthenticatedHttpRequest, *, mail: InboundEmail, form: InboundAssignForm
 ) -> bool:
     """Add the mail to the ticket the form names and say so; False when refused (on the form)."""
     try:

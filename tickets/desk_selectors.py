@@ -7,9 +7,10 @@ has five tickets or fifty thousand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -42,6 +43,9 @@ from tickets.models import (
     TicketEvent,
 )
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 # --- The queue --------------------------------------------------------------------------------
 
 
@@ -49,7 +53,7 @@ def awaiting_first_response(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return queryset.filter(first_response_due__isnull=False, first_responded_at__isnull=True).open()
 
 
-def is_engineer(*, user) -> bool:
+def is_engineer(*, user: User) -> bool:
     """Whether this account answers tickets (it has an engineer profile)."""
     return EngineerProfile.objects.filter(user=user).exists()
 
@@ -120,7 +124,7 @@ def customer_support(*, ticket: Ticket, now: datetime) -> list[dict]:
     ]
 
 
-def ticket_page(*, ticket: Ticket, user, links: PageLinks) -> dict:
+def ticket_page(*, ticket: Ticket, user: User, links: PageLinks) -> dict:
     """Everything a ticket's page shows besides its forms, read in a fixed number of queries."""
     now = timezone.now()
     thread = desk_thread(ticket=ticket, links=links)
@@ -164,17 +168,17 @@ CALLBACK_DUE = Q(callback_due__isnull=False, callback_done_at__isnull=True) & ~Q
 )
 
 
-def viewer_team_code(*, user) -> str | None:
+def viewer_team_code(*, user: User) -> str | None:
     """The code of the team this engineer works in, if they have a profile."""
     return EngineerProfile.objects.filter(user=user).values_list("team__code", flat=True).first()
 
 
-def callback_ticket(*, pk) -> Ticket | None:
+def callback_ticket(*, pk: int | str | None) -> Ticket | None:
     """The ticket a call is logged for, with its team; None when there is none."""
     return Ticket.objects.select_related("team").filter(pk=pk).first()
 
 
-def arrangement_call(*, pk) -> ArrangementCall | None:
+def arrangement_call(*, pk: int | str | None) -> ArrangementCall | None:
     """A call to arrange a session, with its team and customer; None when there is none."""
     return ArrangementCall.objects.select_related("team", "customer").filter(pk=pk).first()
 
@@ -345,7 +349,7 @@ def first_response(*, teams: list[Team], now: datetime) -> list[dict]:
     return result
 
 
-def backlog_days(now: datetime) -> list[tuple[datetime, datetime]]:
+def backlog_days(now: datetime) -> list[tuple[date, datetime]]:
     """The last ``DASHBOARD_DAYS`` days (today included) and the moment each is counted at:
     the end of the day in the current time zone, and now for today."""
     zone = timezone.get_current_timezone()
@@ -381,9 +385,9 @@ def backlog(*, teams: list[Team], now: datetime) -> dict:
         .annotate(**counts)
         .order_by()
     }
-    series = {}
+    series: dict[str, list[int]] = {}
     for team in teams:
-        row = rows.get(team.pk, {})
+        row: Mapping[str, Any] = rows.get(team.pk, {})
         series[team.name] = [row.get(f"d{index}", 0) for index in range(len(days))]
     labels = [day.strftime("%d %b") for day, _end in days]
     table = [

@@ -9,6 +9,7 @@ the ticket page's own admin URL, which checks who may see them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
@@ -25,6 +26,9 @@ from portal.core.errors import ApplicationError
 from tickets import desk_selectors
 from tickets import services as ticket_services
 
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
+
 # --- The call-back queue ----------------------------------------------------------------------
 
 
@@ -37,7 +41,7 @@ def _queue_url(team_code: str) -> str:
     return f"{reverse('desk-callbacks')}?{urlencode({'team': team_code})}"
 
 
-def _log_call(request: HttpRequest) -> HttpResponse:
+def _log_call(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "tickets.change_ticket")
     team_code = request.POST.get("team", "")
     outcome = request.POST.get("outcome")
@@ -73,7 +77,7 @@ def _log_call(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_queue_url(team_code))
 
 
-def _log_arrangement_call(request: HttpRequest) -> HttpResponse:
+def _log_arrangement_call(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a call that arranges a Setup or Restore session (no request exists yet)."""
     _require(request, "tickets.change_ticket")
     team_code = request.POST.get("team", "")
@@ -109,7 +113,7 @@ def _log_arrangement_call(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def callbacks(request: HttpRequest) -> HttpResponse:
+def callbacks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Due call-backs of one team, the most urgent first, with buttons to log the call.
 
     Below the requests' call-backs: the calls that arrange Setup and Restore sessions bought

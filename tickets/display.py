@@ -8,6 +8,7 @@ zone's abbreviation; and its ISO form for the ``datetime`` attribute.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from django.utils.text import capfirst
 from tickets.models import Status, Ticket
 
 # The class of the status badge (templates/tickets/_status.html says the same).
-STATUS_CLASSES = {
+STATUS_CLASSES: dict[str, str] = {
     Status.WAITING: "status-info",
     Status.CLOSED: "status-closed",
     Status.OPEN: "status-ok",
@@ -66,7 +67,7 @@ class TicketRow:
     answered: bool
 
 
-def ticket_rows(tickets, *, url_prefix: str) -> list[TicketRow]:
+def ticket_rows(tickets: Iterable[Ticket], *, url_prefix: str) -> list[TicketRow]:
     """The rows of "My requests"; ``url_prefix`` is the address of the list (``/tickets/``)."""
     return [
         TicketRow(

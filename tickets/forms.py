@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -30,12 +34,16 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Several uploaded files; cleans to a list (empty when none were chosen)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True, "accept": ACCEPT}))
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None) -> list:
+    def clean(
+        self,
+        data: UploadedFile | Sequence[UploadedFile] | None,
+        initial: UploadedFile | None = None,
+    ) -> list[UploadedFile]:
         single_clean = super().clean
         if isinstance(data, list | tuple):
             return [single_clean(item, initial) for item in data if item]
@@ -123,7 +131,7 @@ class TicketForm(forms.Form):
         label=_("Language of the answer"), choices=settings.LANGUAGES, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, product_choices: list, **kwargs) -> None:
+    def __init__(self, *args: Any, product_choices: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("Choose a product")), *product_choices]
         self.fields["category"].choices = [("", _("Choose a topic")), *CUSTOMER_CATEGORIES]
@@ -176,7 +184,7 @@ class CommentForm(forms.Form):
     )
     files = MultipleFileField(label=_("Attachments (optional)"))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = _attachments_help()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -53,12 +53,12 @@ class TeamTimeField(OffsetDateTimeField):
     ``"ticket.team"`` for a message).
     """
 
-    def __init__(self, *, team: str = "team", **kwargs) -> None:
+    def __init__(self, *, team: str = "team", **kwargs: Any) -> None:
         self.team_path = team.split(".")
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
 
-    def get_attribute(self, instance) -> datetime | None:
+    def get_attribute(self, instance: Any) -> datetime | None:
         value = super().get_attribute(instance)
         if value is None:
             return None
@@ -72,7 +72,7 @@ class TeamTimeField(OffsetDateTimeField):
 class UploadsField(serializers.ListField):
     """Files sent as multipart ``files`` (repeat the part for several files)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("child", serializers.FileField())
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_empty", True)

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,10 +36,14 @@ from tickets.errors import FILE_ERROR_CODES, ErrorCode
 from tickets.forms import CUSTOMER_CATEGORIES, CommentForm, ReopenForm, TicketForm
 from tickets.models import Message, Resolution, Status, Ticket
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.core.http import AuthenticatedHttpRequest
+
 DRAFT_SESSION_KEY = "ticket_draft"
 # Which form field an ApplicationError of the services belongs to (None: the whole form).
 FILE_ERRORS = frozenset(FILE_ERROR_CODES)
-TICKET_ERROR_FIELDS = {
+TICKET_ERROR_FIELDS: dict[str, str] = {
     ErrorCode.PHONE_REQUIRED: "phone",
     ErrorCode.REMOTE_ID_NOT_NEEDED: "remote_id",
     ErrorCode.INVALID_REMOTE_ID: "remote_id",
@@ -75,7 +86,7 @@ class TicketAccess:
     """Who acts on a ticket page and how: the signed-in customer, or a private link."""
 
     ticket: Ticket
-    actor: object | None
+    actor: User | None
     via: str
     link_token: str = ""
 
@@ -92,7 +103,7 @@ class TicketAccess:
 @atomic_writes
 @login_required
 @require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in Status.values:
         status = ""
@@ -146,7 +157,7 @@ def _resume_url() -> str:
     return f"{reverse('tickets:new')}?resume=1"
 
 
-def _decision_view(request: HttpRequest, decision: Decision) -> DecisionView:
+def _decision_view(request: AuthenticatedHttpRequest, decision: Decision) -> DecisionView:
     if decision.allowed:
         entitlement = decision.entitlement
         return DecisionView(
@@ -181,7 +192,7 @@ def _decision_view(request: HttpRequest, decision: Decision) -> DecisionView:
     )
 
 
-def _check(request: HttpRequest, form: TicketForm) -> Decision | None:
+def _check(request: AuthenticatedHttpRequest, form: TicketForm) -> Decision | None:
     """The entitlement decision for the form's product and question, when those are valid."""
     form.is_valid()
     form.keep_only_check_errors()
@@ -211,7 +222,7 @@ def _draft(request: HttpRequest) -> dict[str, str] | None:
     }
 
 
-def _initial(request: HttpRequest, products: selectors.ProductChoices) -> dict:
+def _initial(request: AuthenticatedHttpRequest, products: selectors.ProductChoices) -> dict:
     """A fresh form: the product asked for in the address, else the last registered one."""
     codes = {code for code, _name in products.registered + products.others}
     initial = {"language": request.user.language or settings.LANGUAGE_CODE}
@@ -233,7 +244,7 @@ def _initial(request: HttpRequest, products: selectors.ProductChoices) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="tickets.submit", key="user", rate=_submit_rate, method="POST", block=False)
-def ticket_new(request: HttpRequest) -> HttpResponse:
+def ticket_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     products = selectors.product_choices(customer=request.user)
     choices = products.choices(
         registered_label=_("Your registered products"), others_label=_("Other products")
@@ -374,6 +385,7 @@ def _ticket_page(request: HttpRequest, access: TicketAccess) -> HttpResponse:
         if getattr(request, "limited", False):
             return _too_many(request)
         action = request.POST.get("action", "")
+        outcome: HttpResponse | CommentForm | ReopenForm
         if action == "comment":
             outcome = _post_comment(request, access)
         elif action == "reopen":
@@ -434,7 +446,7 @@ def _ticket_render(
 @login_required
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="tickets.comment", key="user", rate=_comment_rate, method="POST", block=False)
-def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
     ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
     return _ticket_page(
         request, TicketAccess(ticket=ticket, actor=request.user, via=Message.Via.WEB)
@@ -443,7 +455,9 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, ticket_id: str, attachment_id: int):
+def attachment_download(
+    request: AuthenticatedHttpRequest, ticket_id: str, attachment_id: int
+) -> FileResponse:
     ticket = access.customer_ticket(customer=request.user, ticket_id=ticket_id)
     return access.customer_attachment_response(ticket=ticket, attachment_id=attachment_id)
 
@@ -468,7 +482,7 @@ def link_detail(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @ratelimit(group="tickets.link", key="ip", rate=_link_rate, block=False)
-def link_attachment(request: HttpRequest, token: str, attachment_id: int):
+def link_attachment(request: HttpRequest, token: str, attachment_id: int) -> HttpResponseBase:
     if getattr(request, "limited", False):
         return _too_many(request)
     ticket = access.link_ticket(token=token)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -12,18 +15,27 @@ from portal.core.errors import ApplicationError
 from tickets import services
 from tickets.models import Priority, Ticket
 
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
+
 
 class TriageActions:
     """What the queue's action bar does; every action needs the ``triage`` permission."""
 
-    def _action_input(self, request) -> dict:
+    def _action_input(self, request: HttpRequest) -> dict[str, Any]:
         """The valid fields of the action bar (engineer, priority, explanation)."""
         form = self.action_form(request.POST, auto_id=None)
         form.fields["action"].choices = self.get_action_choices(request)
         form.is_valid()
         return form.cleaned_data
 
-    def _each(self, request, queryset, done: str, change: Callable[[Ticket], object]) -> None:
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Ticket],
+        done: str,
+        change: Callable[[Ticket], object],
+    ) -> None:
         """Call the service for every selected ticket; report each refusal by its ticket ID."""
         changed = []
         for ticket in queryset:
@@ -42,7 +54,7 @@ class TriageActions:
     @admin.action(
         description=_("Take the selected requests (assign to me)"), permissions=["triage"]
     )
-    def take(self, request, queryset):
+    def take(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]) -> None:
         self._each(
             request,
             queryset,
@@ -51,7 +63,7 @@ class TriageActions:
         )
 
     @admin.action(description=_("Assign to the engineer chosen…"), permissions=["triage"])
-    def assign(self, request, queryset):
+    def assign(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]) -> None:
         engineer = self._action_input(request).get("engineer")
         if engineer is None:
             self.message_user(
@@ -70,7 +82,9 @@ class TriageActions:
     @admin.action(
         description=_("Log a call attempt (customer not reached)"), permissions=["triage"]
     )
-    def log_call_attempt(self, request, queryset):
+    def log_call_attempt(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]
+    ) -> None:
         self._each(
             request,
             queryset,
@@ -81,7 +95,9 @@ class TriageActions:
         )
 
     @admin.action(description=_("Change the priority to the one chosen…"), permissions=["triage"])
-    def change_priority(self, request, queryset):
+    def change_priority(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]
+    ) -> None:
         priority = self._action_input(request).get("priority")
         if priority is None:
             self.message_user(request, gettext("Choose the new priority."), messages.ERROR)
@@ -96,7 +112,7 @@ class TriageActions:
         )
 
     @admin.action(description=_("Close as resolved"), permissions=["triage"])
-    def resolve(self, request, queryset):
+    def resolve(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]) -> None:
         self._each(
             request,
             queryset,
@@ -108,7 +124,9 @@ class TriageActions:
         description=_("Propose closing unresolved (explanation required)"),
         permissions=["triage"],
     )
-    def propose_closure(self, request, queryset):
+    def propose_closure(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]
+    ) -> None:
         explanation = (self._action_input(request).get("explanation") or "").strip()
         if not explanation:
             self.message_user(
@@ -130,7 +148,9 @@ class TriageActions:
         description=_("Cancel as opened by mistake, giving back the credit (reason required)"),
         permissions=["triage"],
     )
-    def cancel_as_mistake(self, request, queryset):
+    def cancel_as_mistake(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]
+    ) -> None:
         reason = (self._action_input(request).get("explanation") or "").strip()
         if not reason:
             self.message_user(
@@ -149,7 +169,7 @@ class TriageActions:
         )
 
     @admin.action(description=_("Revoke the customer's private links"), permissions=["triage"])
-    def revoke_links(self, request, queryset):
+    def revoke_links(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Ticket]) -> None:
         count = 0
         for ticket in queryset:
             try:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets import services
 from tickets.desk import first_response_target, short_time, staff_status, support_kind_label
 from tickets.models import Priority, Status, Ticket
+
+if TYPE_CHECKING:
+    from django.contrib.admin import AdminSite
 
 # The admin's own label of a row's checkbox, translated by the admin's catalog.
 ADMIN_CHECKBOX_LABEL = "Select this object for an action - {}"
@@ -22,7 +28,7 @@ ADMIN_CHECKBOX_LABEL = "Select this object for an action - {}"
 class QueueColumns:
     """The queue's columns: what decides the next step, then who and what the request is."""
 
-    def action_checkbox(self, obj):
+    def action_checkbox(self, obj: Ticket) -> SafeString:
         # The admin's own checkbox, written directly instead of a widget template per row.
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
@@ -32,7 +38,7 @@ class QueueColumns:
         )
 
     @admin.display(description=_("customer"), ordering="customer__email")
-    def customer_column(self, obj: Ticket):
+    def customer_column(self, obj: Ticket) -> SafeString:
         # The e-mail identifies the customer (and is searched); the name shows on hovering.
         local, _at, domain = obj.customer.email.partition("@")
         return format_html(
@@ -45,7 +51,7 @@ class QueueColumns:
         return f"{obj.product.name.removeprefix('NovaBACKUP ')} {obj.version}"
 
     @admin.display(description=_("team"), ordering="team__code")
-    def team_column(self, obj: Ticket):
+    def team_column(self, obj: Ticket) -> SafeString:
         return format_html('<abbr title="{}">{}</abbr>', obj.team.name, obj.team.code.upper())
 
     @admin.display(description=_("support kind"), ordering="entitlement_kind")
@@ -53,13 +59,13 @@ class QueueColumns:
         return support_kind_label(obj.entitlement_kind)
 
     @admin.display(description=_("assigned to"), ordering="assignee__name")
-    def assignee_column(self, obj: Ticket):
+    def assignee_column(self, obj: Ticket) -> str:
         if obj.assignee is None:
             return format_html('<span class="triage-muted">{}</span>', _("unassigned"))
         return str(obj.assignee)
 
     @admin.display(description=_("status / priority"), ordering="status")
-    def status_column(self, obj: Ticket):
+    def status_column(self, obj: Ticket) -> SafeString:
         notes = []
         if obj.status == Status.WAITING:
             notes.append(
@@ -91,7 +97,7 @@ class QueueColumns:
     @admin.display(
         description=_("first response due"), ordering=Ticket.objects.by_due().query.order_by[1]
     )
-    def due_column(self, obj: Ticket):
+    def due_column(self, obj: Ticket) -> str:
         target = first_response_target(obj, timezone.now())
         if target.due is None:
             return "-"
@@ -116,7 +122,7 @@ class QueueColumns:
         return format_html('<span class="triage-due triage-due--{}">{}</span>', target.state, when)
 
     @admin.display(description=_("last activity"), ordering="last_activity_at")
-    def last_activity(self, obj: Ticket):
+    def last_activity(self, obj: Ticket) -> SafeString:
         return format_html(
             '<time datetime="{}">{}</time>',
             obj.last_activity_at.isoformat(),
@@ -127,8 +133,10 @@ class QueueColumns:
 class PageFields:
     """Read-only fields of a ticket's page that link elsewhere."""
 
+    admin_site: AdminSite
+
     @admin.display(description=_("entitlement"))
-    def entitlement_link(self, obj: Ticket):
+    def entitlement_link(self, obj: Ticket) -> str:
         entitlement = obj.entitlement
         if entitlement is None:
             return "-"
@@ -144,7 +152,7 @@ class PageFields:
         return format_html('<a href="{}">{}</a>', url, label)
 
     @admin.display(description=_("solved by article"))
-    def solved_by_link(self, obj: Ticket):
+    def solved_by_link(self, obj: Ticket) -> str:
         article = obj.solved_by
         if article is None:
             return "-"

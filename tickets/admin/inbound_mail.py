@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.admin import ReadOnlyAdminMixin
 from tickets import desk_actions, desk_forms, selectors
 from tickets.models import InboundEmail
+
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
 
 
 @admin.register(InboundEmail)
@@ -42,18 +48,18 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["dismiss"]
     change_form_template = "admin/tickets/inboundemail/change_form.html"
 
-    def has_dismiss_permission(self, request) -> bool:
+    def has_dismiss_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
-    def has_assign_permission(self, request) -> bool:
+    def has_assign_permission(self, request: HttpRequest) -> bool:
         """Adding a mail to a ticket acts on the ticket: the desk's own permission."""
         return self.has_view_permission(request) and selectors.staff_may_triage(request.user)
 
     @admin.action(
         description=_("Dismiss the selected quarantined e-mails"), permissions=["dismiss"]
     )
-    def dismiss(self, request, queryset):
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
         dismissed = desk_actions.inbound_emails_dismiss(mails=queryset)
         for mail in dismissed:
             self.log_change(request, mail, [{"changed": {"fields": ["state"]}}])
@@ -64,7 +70,7 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
@@ -83,7 +89,13 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             current_app=self.admin_site.name,
         )
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         mail = self.get_object(request, unquote(object_id))
         context = dict(extra_context or {})
         if (
@@ -99,7 +111,7 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, context)
 
-    def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def assign_view(self, request: AuthenticatedHttpRequest, object_id: str) -> HttpResponse:
         """Add to ticket…: the mail's text and files become a message of the chosen ticket."""
         if not self.has_assign_permission(request):
             raise PermissionDenied

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -14,7 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from entitlements.admin import support_kind_filter
 from tickets.desk import DUE_SOON, STAFF_STATUS
 from tickets.desk_selectors import awaiting_first_response
-from tickets.models import Status
+from tickets.models import Status, Ticket
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
+    from django_stubs_ext import StrOrPromise
 
 UNCLOSED = "unclosed"
 EVERYONE = "all"
@@ -32,7 +41,7 @@ class QueueChangeList(ChangeList):
 
     PK_PLACEHOLDER = "0"
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.row_filters = self.preserved_filters
         # With no filters left to add, the admin passes each row's address through unchanged.
@@ -45,7 +54,7 @@ class QueueChangeList(ChangeList):
         self.change_prefix = f"{prefix}/"
         self.change_suffix = f"/{suffix}" + (f"?{self.row_filters}" if self.row_filters else "")
 
-    def url_for_result(self, result) -> str:
+    def url_for_result(self, result: Model) -> str:
         return f"{self.change_prefix}{quote(getattr(result, self.pk_attname))}{self.change_suffix}"
 
 
@@ -54,10 +63,12 @@ class StatusFilter(admin.SimpleListFilter):
     # The parameter of Django's own status filter, so bookmarked queue addresses keep working.
     parameter_name = "status__exact"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
         return [(UNCLOSED, _("not closed")), *STAFF_STATUS.items()]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         value = self.value()
         if value == UNCLOSED:
             return queryset.exclude(status=Status.CLOSED)
@@ -76,17 +87,19 @@ class AssignedFilter(admin.SimpleListFilter):
     title = _("assigned to")
     parameter_name = "assigned"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
         return [(EVERYONE, _("All")), ("me", _("me")), ("none", _("nobody (unassigned)"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         if self.value() == "me":
             return queryset.filter(assignee=request.user)
         if self.value() == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset
 
-    def choices(self, changelist):
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
         choices = super().choices(changelist)
         next(choices)  # Django's "All" (no parameter): the "all" lookup stands for it.
         for index, choice in enumerate(choices):
@@ -99,10 +112,12 @@ class DueFilter(admin.SimpleListFilter):
     title = _("first response")
     parameter_name = "due"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
         return [("overdue", _("overdue")), ("soon", _("due within an hour"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         now = timezone.now()
         if self.value() == "overdue":
             return awaiting_first_response(queryset).filter(first_response_due__lte=now)
@@ -117,7 +132,7 @@ class AttemptsFilter(admin.SimpleListFilter):
     title = _("waiting on customer")
     parameter_name = "attempts"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         last = settings.TICKET_CONTACT_ATTEMPTS
         choices = []
         for count in range(1, last + 1):
@@ -129,7 +144,7 @@ class AttemptsFilter(admin.SimpleListFilter):
             choices.append((str(count), label))
         return choices
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         value = self.value()
         if not value or not value.isdigit():
             return queryset
@@ -147,10 +162,12 @@ class SolvedByFilter(admin.SimpleListFilter):
     title = _("solved by article")
     parameter_name = "solved_by"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("Yes")), ("no", _("No"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         if self.value() in ("yes", "no"):
             return queryset.filter(solved_by__isnull=self.value() == "no")
         return queryset

@@ -10,20 +10,25 @@ of a conversation.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.db.models.expressions import Combinable
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +50,9 @@ from tickets.admin.queue import (
     SupportKindFilter,
 )
 from tickets.models import Attachment, Ticket
+
+if TYPE_CHECKING:
+    from portal.core.http import AuthenticatedHttpRequest
 
 
 @admin.register(Ticket)
@@ -158,25 +166,27 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
 
     # --- Permissions: read-only for Django, changes only through the services ---------------
 
-    def has_triage_permission(self, request, obj=None) -> bool:
+    def has_triage_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         """Acting on tickets (the actions, the forms of a ticket's page): ``change_ticket``."""
         return selectors.staff_may_triage(request.user)
 
     # --- The queue ----------------------------------------------------------------------------
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         return (
             super().get_queryset(request).select_related("customer", "product", "team", "assignee")
         )
 
-    def get_changelist(self, request, **kwargs):
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return QueueChangeList
 
-    def get_ordering(self, request):
+    def get_ordering(self, request: HttpRequest) -> list[str | Combinable]:
         # The queue's order: a raised priority first, then the earliest first-response due.
         return list(Ticket.objects.by_due().query.order_by)
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if (
             request.method == "GET"
             and not request.GET
@@ -192,7 +202,7 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
         }
         return super().changelist_view(request, context)
 
-    def _queue_views(self, request) -> list[dict]:
+    def _queue_views(self, request: HttpRequest) -> list[dict]:
         views = [
             (_("My open requests"), MY_QUEUE),
             (_("Unassigned"), {"assigned": "none", "status__exact": UNCLOSED}),
@@ -207,7 +217,9 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
 
     # --- The ticket page ----------------------------------------------------------------------
 
-    def get_object(self, request, object_id, from_field=None):
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Ticket | None:
         queryset = self.get_queryset(request).select_related(
             "entitlement__product", "entitlement__offering", "follows", "solved_by"
         )
@@ -217,7 +229,15 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
         except (Ticket.DoesNotExist, ValidationError, ValueError):
             return None
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Ticket | None = None,
+    ) -> HttpResponse:
         if change and obj is not None:
             context.update(
                 title=gettext("Request %(id)s") % {"id": obj.ticket_id},
@@ -226,7 +246,7 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _desk_context(self, request, ticket: Ticket) -> dict:
+    def _desk_context(self, request: HttpRequest, ticket: Ticket) -> dict:
         """Everything the ticket page shows, its links keeping the queue's filters."""
         links = desk_selectors.PageLinks(
             ticket=lambda other: self._ticket_url(request, other),
@@ -249,19 +269,19 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
             },
         }
 
-    def _admin_url(self, name: str, pk) -> str:
+    def _admin_url(self, name: str, pk: int) -> str:
         try:
             return reverse(f"admin:{name}", args=[quote(pk)], current_app=self.admin_site.name)
         except NoReverseMatch:
             return ""
 
-    def _with_filters(self, request, url: str) -> str:
+    def _with_filters(self, request: HttpRequest, url: str) -> str:
         """``url`` with the queue filters the page was opened from (for the way back)."""
         return add_preserved_filters(
             {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, url
         )
 
-    def _ticket_url(self, request, ticket: Ticket) -> str:
+    def _ticket_url(self, request: HttpRequest, ticket: Ticket) -> str:
         info = self.opts.app_label, self.opts.model_name
         url = reverse(
             "admin:{}_{}_change".format(*info),
@@ -270,7 +290,7 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
         )
         return self._with_filters(request, url)
 
-    def _desk_url(self, request, ticket: Ticket, step: str) -> str:
+    def _desk_url(self, request: HttpRequest, ticket: Ticket, step: str) -> str:
         info = self.opts.app_label, self.opts.model_name
         url = reverse(
             "admin:{}_{}_desk".format(*info),
@@ -289,7 +309,7 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
 
     # --- The ticket page's own URLs -----------------------------------------------------------
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view
         return [
@@ -306,14 +326,16 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
             *(self._reads_without_transaction(pattern) for pattern in super().get_urls()),
         ]
 
-    def _reads_without_transaction(self, pattern):
+    def _reads_without_transaction(self, pattern: URLPattern) -> URLPattern:
         """The queue and a ticket's page read in autocommit; their POSTs stay one transaction."""
         info = self.opts.app_label, self.opts.model_name
         if pattern.name in ("{}_{}_changelist".format(*info), "{}_{}_change".format(*info)):
             pattern.callback = atomic_writes(pattern.callback)
         return pattern
 
-    def attachment_view(self, request: HttpRequest, object_id: str, attachment_id: int):
+    def attachment_view(
+        self, request: HttpRequest, object_id: str, attachment_id: int
+    ) -> HttpResponseBase:
         """Any file of the ticket, internal notes' included, for staff who may see tickets."""
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
@@ -324,7 +346,9 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
             raise Http404
         return access.staff_attachment_response(ticket=ticket, attachment_id=attachment_id)
 
-    def desk_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
+    def desk_view(
+        self, request: AuthenticatedHttpRequest, object_id: str, step: str
+    ) -> HttpResponse:
         """One form of the ticket page: call its service, come back with a message."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])

@@ -6,6 +6,8 @@ common answers and parameters, and the reads of a ticket and a message as the an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.functional import Promise
@@ -15,13 +17,18 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.throttling import UserRateThrottle
 
 from entitlements.errors import ErrorCode as EntitlementCode
 from portal.core.errors import ApplicationError, CommonError
 from tickets.errors import FILE_ERROR_CODES, ErrorCode
 from tickets.models import Message, Ticket
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 # --- Errors -------------------------------------------------------------------------------------
 
@@ -82,7 +89,7 @@ TICKET_ID = OpenApiParameter(
 REQUEST_FORMATS = ("application/json", "multipart/form-data")
 
 
-def _both_formats(serializer) -> dict:
+def _both_formats(serializer: type[Serializer]) -> dict[str, type[Serializer]]:
     """A request body as JSON or as multipart (the only way to send ``files``)."""
     return dict.fromkeys(REQUEST_FORMATS, serializer)
 
@@ -102,7 +109,7 @@ class _SettingRateThrottle(UserRateThrottle):
     def get_rate(self) -> str:
         return getattr(settings, self.setting)
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS:
             return True
         if super().allow_request(request, view):

@@ -9,6 +9,7 @@ unknown ticket, so nothing reveals which tickets exist.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -36,6 +37,9 @@ from tickets.serializers import (
     StaffActionResultSerializer,
     StaffReplyCreateSerializer,
 )
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 STAFF_NOT_FOUND = OpenApiResponse(
     DetailSerializer,
@@ -67,7 +71,7 @@ class MayTriageElseNotFound(BasePermission):
 
     message = gettext_lazy("Your staff role does not allow acting on support requests.")
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False
