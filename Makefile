@@ -38,6 +38,9 @@ run: seed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/structure.py
+	$(BIN)/python tools/annotations.py --min 100
+	$(BIN)/python tools/typecheck.py
 
 format: install
 	$(BIN)/ruff format .

@@ -153,8 +153,11 @@ class ArticleAdmin(admin.ModelAdmin):
         }
         return render(request, "admin/knowledge/report.html", context)
 
-    def save_model(self, request, obj: Article, form: forms.ModelForm, change: bool) -> None:
-        if not change and obj.author_id is None:
+    def save_model(
+        self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool
+    ) -> None:
+        if not change and obj.author_id is None and request.user.is_authenticated:
+            # The admin is open to signed-in staff only.
             obj.author = request.user
         super().save_model(request, obj, form, change)
 

@@ -31,7 +31,10 @@ from knowledge.rendering import HIGHLIGHT_START, HIGHLIGHT_STOP, snippet_render
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from django.contrib.auth.models import AnonymousUser
     from django_stubs_ext import StrPromise
+
+    from portal.accounts.models import User
 
 SEARCH_LIMIT = 20
 # Candidates FTS5 hands over before the version filter narrows them.
@@ -91,7 +94,7 @@ def applies_to_version(article: Article, version: str) -> bool:
     )
 
 
-def beta_product_ids(*, user) -> list[int]:
+def beta_product_ids(*, user: User | AnonymousUser | None) -> list[int]:
     """The products whose beta group ``user`` takes part in: the beta-only articles they read.
 
     None for visitors who are not signed in, and one query for the many who were never enrolled.
@@ -99,7 +102,7 @@ def beta_product_ids(*, user) -> list[int]:
     # Imported here: betas sit above knowledge (a beta group belongs to a partner programme).
     from betas import selectors as beta_selectors
 
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return []
     if not beta_selectors.enrolments_for_user(user=user).exists():
         return []

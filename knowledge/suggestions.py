@@ -86,9 +86,9 @@ def reader_products(*, user: User | AnonymousUser, compose: str) -> tuple[list[i
     return products
 
 
-def registered_product_ids(*, user) -> list[int]:
+def registered_product_ids(*, user: User | AnonymousUser | None) -> list[int]:
     """The ids of the products ``user`` registered (none for a visitor who is not signed in)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return []
     return sorted(set(user.registrations.values_list("product_id", flat=True)))
 
