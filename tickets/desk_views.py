@@ -41,13 +41,21 @@ def _queue_url(team_code: str) -> str:
     return f"{reverse('desk-callbacks')}?{urlencode({'team': team_code})}"
 
 
-def _log_call(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require(request, "tickets.change_ticket")
-    team_code = request.POST.get("team", "")
+def _reached(request: AuthenticatedHttpRequest) -> bool | None:
+    """Whether the call form says the customer was reached; None, with the error shown, when it
+    says neither."""
     outcome = request.POST.get("outcome")
     if outcome not in ("reached", "not-reached"):
         messages.error(request, _("Choose whether the customer was reached."))
-        return HttpResponseRedirect(_queue_url(team_code))
+        return None
+    return outcome == "reached"
+
+
+def _log_call(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require(request, "tickets.change_ticket")
+    reached = _reached(request)
+    if reached is None:
+        return HttpResponseRedirect(_queue_url(request.POST.get("team", "")))
     ticket = desk_selectors.callback_ticket(pk=request.POST.get("ticket"))
     if ticket is None:
         raise Http404
@@ -58,7 +66,6 @@ def _log_call(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, _("The call-back for %(id)s is no longer due.") % {"id": ticket.ticket_id}
         )
         return HttpResponseRedirect(_queue_url(team_code))
-    reached = outcome == "reached"
     try:
         ticket_services.ticket_log_call(
             ticket=ticket,
@@ -80,16 +87,13 @@ def _log_call(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _log_arrangement_call(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a call that arranges a Setup or Restore session (no request exists yet)."""
     _require(request, "tickets.change_ticket")
-    team_code = request.POST.get("team", "")
-    outcome = request.POST.get("outcome")
-    if outcome not in ("reached", "not-reached"):
-        messages.error(request, _("Choose whether the customer was reached."))
-        return HttpResponseRedirect(_queue_url(team_code))
+    reached = _reached(request)
+    if reached is None:
+        return HttpResponseRedirect(_queue_url(request.POST.get("team", "")))
     call = desk_selectors.arrangement_call(pk=request.POST.get("task"))
     if call is None:
         raise Http404
     team_code = call.team.code
-    reached = outcome == "reached"
     try:
         arrangements.arrangement_call_log(
             call=call,
