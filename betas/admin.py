@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from betas import services
 from betas.models import Enrolment
+from portal.core.admin import ActionsOnlyAdminMixin
 from portal.core.errors import ApplicationError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class BasisFilter(admin.SimpleListFilter):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ActionsOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "product",
         "enrolled_for",
@@ -82,16 +83,6 @@ class EnrolmentAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ["end_enrolment"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
-        # "change" allows the list's actions; a single record's page only shows it.
-        return obj is None and super().has_change_permission(request)
 
     @admin.display(description=_("enrolled for"), ordering="organisation__name")
     def enrolled_for(self, obj: Enrolment) -> StrOrPromise:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from onsite import services
 from onsite.forms import DecisionActionForm
 from onsite.models import Booking, BookingQuerySet
+from portal.core.admin import ActionsOnlyAdminMixin
 from portal.core.errors import ApplicationError
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _span(booking: Booking, zone: ZoneInfo) -> str:
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ActionsOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "window",
@@ -107,16 +108,6 @@ class BookingAdmin(admin.ModelAdmin):
         "created_at",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
-        # "change" allows the list's actions; a single record's page only shows it.
-        return obj is None and super().has_change_permission(request)
 
     @admin.display(description=_("booking"), ordering="pk")
     def reference(self, obj: Booking) -> str:

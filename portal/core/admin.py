@@ -24,6 +24,21 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class ActionsOnlyAdminMixin:
+    """For records the desk changes only through the list's actions (which decide, notify and
+    keep the history): no add, no delete, and a record's own page only shows it."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # "change" allows the list's actions; a single record's page only shows it.
+        return obj is None and super().has_change_permission(request)  # type: ignore[misc]
+
+
 # Shown through the methods below, which say when a removed body went.
 BODY_FIELDS = ("body_text", "body_html")
 
