@@ -45,7 +45,7 @@ def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
             # submission. COUNT(*) without GROUP BY always gives one row (0 when none), and
             # reads the index only, where COUNT(id) would visit every ticket's row.
             load=Subquery(
-                Ticket.objects.filter(assignee=OuterRef("user_id"), status__in=OPEN_STATUSES)
+                Ticket.objects.open().filter(assignee=OuterRef("user_id"))
                 .order_by()
                 .annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
                 .values("n")
