@@ -274,7 +274,7 @@ def _mail_follow_up_refused(
                 product=ticket.product,
                 version=ticket.version,
                 category=ticket.category,
-                channel=decision.channel,
+                channel=decision.channel if decision is not None else Channel.ONLINE,
             )
             paragraphs.append(decision.reason)
             paragraphs.append(
