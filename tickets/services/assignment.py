@@ -45,7 +45,8 @@ def assignee_choose(*, ticket: Ticket) -> EngineerProfile | None:
             # submission. COUNT(*) without GROUP BY always gives one row (0 when none), and
             # reads the index only, where COUNT(id) would visit every ticket's row.
             load=Subquery(
-                Ticket.objects.open().filter(assignee=OuterRef("user_id"))
+                Ticket.objects.open()
+                .filter(assignee=OuterRef("user_id"))
                 .order_by()
                 .annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
                 .values("n")
