@@ -57,6 +57,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("entitlements.migrations.0002_catalogue", "create_catalogue"),
     ("surveys.migrations.0002_standard_surveys", "create_standard_surveys"),
     ("partners.migrations.0003_levels_and_nfr_agreement", "create_levels_and_agreement"),
+    ("tickets.migrations.0013_macros", "create_team_macros"),
 ]
 
 

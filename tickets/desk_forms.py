@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.errors import ApplicationError
-from tickets import admin_forms, inbound, services
+from tickets import admin_forms, desk_macros, inbound, services
 from tickets.models import InboundEmail, Priority, Ticket
 
 if TYPE_CHECKING:
@@ -130,6 +130,7 @@ DESK_STEPS = {
     "take": DeskStep(None, take),
     "resolve": DeskStep(admin_forms.ResolveForm, resolve),
     "reply": DeskStep(admin_forms.ReplyForm, reply),
+    "macro": DeskStep(desk_macros.MacroReplyForm, desk_macros.macro_reply),
     "note": DeskStep(admin_forms.NoteForm, note),
     "call": DeskStep(admin_forms.CallForm, call),
     "assign": DeskStep(admin_forms.AssignForm, assign),
@@ -200,8 +201,12 @@ def ticket_page_forms(*, ticket: Ticket, can_triage: bool, draft: dict) -> dict:
         "solved_by": admin_forms.SolvedByForm(initial={"article": ticket.solved_by_id}),
     }
     if ticket.is_open:
+        reply_initial = initial(admin_forms.ReplyForm)
+        if drafted == desk_macros.MacroReplyForm.prefix:
+            # A refused reply from a macro: its text, should the macro no longer be offered.
+            reply_initial = {"body": values.get("body", "")}
         page_forms.update(
-            reply=admin_forms.ReplyForm(initial=initial(admin_forms.ReplyForm)),
+            reply=admin_forms.ReplyForm(initial=reply_initial),
             call=admin_forms.CallForm(initial=initial(admin_forms.CallForm)),
             resolve=admin_forms.ResolveForm(),
             assign=admin_forms.AssignForm(initial={"engineer": ticket.assignee_id}),

@@ -41,6 +41,10 @@ class ErrorCode(StrEnum):
     INVALID_PRIORITY = "invalid-priority"
     ARTICLE_NOT_PUBLISHED = "article-not-published"
 
+    # Macros: canned responses.
+    MACRO_NOT_AVAILABLE = "macro-not-available"
+    MACRO_OTHER_LANGUAGE = "macro-other-language"
+
     # E-mails waiting for staff (quarantine).
     FORBIDDEN = "forbidden"
     NOT_QUARANTINED = "not-quarantined"

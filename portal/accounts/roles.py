@@ -40,6 +40,9 @@ _ENGINEER = [
     "tickets.change_inboundemail",
     "tickets.view_ticketevent",
     "tickets.view_engineerprofile",
+    # Macros: the team's, read only, and personal ones of their own (see tickets/admin/macros).
+    "tickets.view_macro",
+    "tickets.keep_personal_macros",
     # What a customer is entitled to, read only: an engineer cannot grant support.
     "entitlements.view_entitlement",
     "entitlements.view_entitlementevent",
@@ -80,6 +83,10 @@ ROLES: dict[str, list[str]] = {
     SUPPORT_ENGINEER: _ENGINEER,
     SUPPORT_LEAD: [
         *_ENGINEER,
+        # The team macros every engineer answers with.
+        "tickets.add_macro",
+        "tickets.change_macro",
+        "tickets.delete_macro",
         # Grant (the entitlement add view), extend and revoke.
         "entitlements.add_entitlement",
         "entitlements.change_entitlement",

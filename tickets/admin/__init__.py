@@ -1,10 +1,11 @@
-"""The tickets app in the admin: the triage queue, one ticket's page, the mail quarantine and
-the engineers. Importing this package registers them with the admin site."""
+"""The tickets app in the admin: the triage queue, one ticket's page, the mail quarantine, the
+engineers and the macros. Importing this package registers them with the admin site."""
 
 from tickets.admin.actions import TriageActions
 from tickets.admin.columns import ADMIN_CHECKBOX_LABEL, PageFields, QueueColumns
 from tickets.admin.engineers import EngineerProfileAdmin
 from tickets.admin.inbound_mail import InboundEmailAdmin
+from tickets.admin.macros import MacroAdmin
 from tickets.admin.queue import (
     EVERYONE,
     MY_QUEUE,
@@ -49,6 +50,7 @@ __all__ = [
     "EngineerProfileAdmin",
     "InboundAssignForm",
     "InboundEmailAdmin",
+    "MacroAdmin",
     "PageFields",
     "QueueChangeList",
     "QueueColumns",

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.transactions import atomic_writes
-from tickets import access, admin_forms, desk_forms, desk_selectors, selectors
+from tickets import access, admin_forms, desk_forms, desk_macros, desk_selectors, selectors
 from tickets.admin.actions import TriageActions
 from tickets.admin.columns import PageFields, QueueColumns
 from tickets.admin.queue import (
@@ -263,6 +263,13 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
                 ticket=ticket, can_triage=can_triage, draft=draft
             ),
             "drafted": draft.get("form", ""),
+            "macros": desk_macros.macro_picker(
+                ticket=ticket,
+                user=request.user,
+                can_triage=can_triage,
+                query=request.GET,
+                draft=draft,
+            ),
             "urls": {
                 step.replace("-", "_"): self._desk_url(request, ticket, step)
                 for step in desk_forms.DESK_STEPS

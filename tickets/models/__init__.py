@@ -1,6 +1,6 @@
 """The tickets app's tables, by concern: ``ticket`` (the request, its number, the engineers),
-``conversation`` (messages, attachments, history) and ``access`` (private links, reply
-addresses, incoming e-mail)."""
+``conversation`` (messages, attachments, history), ``access`` (private links, reply
+addresses, incoming e-mail) and ``macros`` (canned responses)."""
 
 from tickets.models.access import (
     AccessLink,
@@ -15,6 +15,7 @@ from tickets.models.conversation import (
     TicketEvent,
     attachment_path,
 )
+from tickets.models.macros import PERSONAL_MACROS_PERMISSION, Macro, MacroQuerySet
 from tickets.models.ticket import (
     OPEN_STATUSES,
     EngineerProfile,
@@ -28,11 +29,14 @@ from tickets.models.ticket import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "PERSONAL_MACROS_PERMISSION",
     "AccessLink",
     "Attachment",
     "EngineerProfile",
     "InboundAttachment",
     "InboundEmail",
+    "Macro",
+    "MacroQuerySet",
     "Message",
     "Priority",
     "ReplyToken",
