@@ -14,6 +14,11 @@ admin.site.site_title = "NovaDesk"
 # The queue needs the width more than the app menu does.
 admin.site.enable_nav_sidebar = False
 
+# The portal's and the desk's own pages for refused, missing and failed pages.
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from portal.core.http import AuthenticatedHttpRequest
     from teams.models import Team
 
-REPORT_PERMISSION = "surveys.view_response"
+REPORT_PERMISSION = selectors.REPORT_PERMISSION
 SEND_PERMISSION = "surveys.add_surveyrun"
 
 
@@ -83,7 +83,7 @@ class SurveyAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
-            "can_report": request.user.has_perm(REPORT_PERMISSION),
+            "can_report": selectors.report_may_open(user=request.user),
         }
         return super().changelist_view(request, extra_context)
 
@@ -96,7 +96,7 @@ class SurveyAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
-            "can_report": request.user.has_perm(REPORT_PERMISSION),
+            "can_report": selectors.report_may_open(user=request.user),
             "can_send": request.user.has_perm(SEND_PERMISSION),
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -154,7 +154,8 @@ class SurveyAdmin(admin.ModelAdmin):
     # --- The report ---
 
     def report_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
-        if not request.user.has_perm(REPORT_PERMISSION):
+        """The report: every team's figures, or a lead's or engineer's own team's."""
+        if not selectors.report_may_open(user=request.user):
             raise PermissionDenied
         access = selectors.report_access(user=request.user)
         satisfaction = services.satisfaction_survey()
@@ -186,6 +187,7 @@ class SurveyAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Survey report"),
+            "can_browse_surveys": self.has_view_permission(request),
             "form": form,
             "survey": survey,
             "team": team,
@@ -206,14 +208,15 @@ class SurveyAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Survey report"),
+            "can_browse_surveys": self.has_view_permission(request),
             "form": form,
             "survey": survey,
             "no_team": True,
         }
         return TemplateResponse(request, "admin/surveys/survey/report.html", context)
 
-    def chart_css_view(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.has_perm(REPORT_PERMISSION):
+    def chart_css_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        if not selectors.report_may_open(user=request.user):
             raise PermissionDenied
         return HttpResponse(charts.trend_chart_css(), content_type="text/css; charset=utf-8")
 

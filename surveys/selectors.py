@@ -22,13 +22,18 @@ from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Entitlement, SupportKind
 from surveys.models import LOW_RATING_MAX, Invitation, Response, Survey, SurveyRun
-from teams.models import Team
+from teams.models import Team, team_display_name
 from tickets.models import EngineerProfile, Status, Ticket
+from tickets.selectors import staff_may_triage
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from portal.accounts.models import User
 
 TOKEN_MAX_LENGTH = 100
+# Reading every answer: support leads (their own team's) and the product team.
+REPORT_PERMISSION = "surveys.view_response"
 
 
 def token_hash(token: str) -> str:
@@ -92,12 +97,27 @@ class ReportAccess:
         return Team.objects.filter(pk=self.team.pk) if self.team else Team.objects.none()
 
 
-def report_access(*, user: User) -> ReportAccess:
-    """Support leads see their own team; the product team, superusers and others, every team.
+def report_may_open(*, user: User | AnonymousUser) -> bool:
+    """Whether this member of staff opens the survey report.
 
-    A lead's team is their engineer profile's, else the support team set on their account.
-    The team guessed from country and language is never used: it must not open another
-    team's ratings. A lead with neither gets ``ReportAccess(all_teams=False, team=None)``.
+    Those who read the answers (support leads, the product team) open it, and so do the
+    engineers, who act on tickets: a lead and an engineer see their own team's figures
+    (``report_access``).
+    """
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.has_perm(REPORT_PERMISSION) or staff_may_triage(user))
+    )
+
+
+def report_access(*, user: User) -> ReportAccess:
+    """Support leads and engineers see their own team; the product team, superusers and
+    others who may read the answers, every team.
+
+    A lead's or engineer's team is their engineer profile's, else the support team set on their
+    account. The team guessed from country and language is never used: it must not open another
+    team's ratings. One with neither gets ``ReportAccess(all_teams=False, team=None)``.
     """
     # Imported here: importing the roles module connects its post_migrate receiver, which must
     # come after the one of django.contrib.auth that creates the permissions.
@@ -106,7 +126,9 @@ def report_access(*, user: User) -> ReportAccess:
     if user.is_superuser:
         return ReportAccess(all_teams=True)
     groups = set(user.groups.values_list("name", flat=True))
-    if roles.SUPPORT_LEAD not in groups or roles.PRODUCT_TEAM in groups:
+    if roles.PRODUCT_TEAM in groups:
+        return ReportAccess(all_teams=True)
+    if roles.SUPPORT_LEAD not in groups and user.has_perm(REPORT_PERMISSION):
         return ReportAccess(all_teams=True)
     profile = EngineerProfile.objects.filter(user=user).select_related("team").first()
     if profile is not None:
@@ -134,7 +156,9 @@ GROUPINGS = [
         ("engineer_id", "engineer__name", "engineer__email"),
         ("engineer__name", "engineer__email"),
     ),
-    Grouping("team", _("Team"), _("By team"), ("team_id", "team__name"), ("team__name",)),
+    Grouping(
+        "team", _("Team"), _("By team"), ("team_id", "team__name", "team__code"), ("team__name",)
+    ),
     Grouping(
         "product",
         _("Product"),
@@ -202,7 +226,9 @@ def _label(grouping: str, row: dict) -> str:
             return str(_("(nobody assigned)"))
         return row["engineer__name"] or row["engineer__email"]
     if grouping == "team":
-        return row["team__name"] or str(_("(no team)"))
+        if row["team_id"] is None:
+            return str(_("(no team)"))
+        return team_display_name(code=row["team__code"], name=row["team__name"])
     if grouping == "product":
         return row["product__name"] or str(_("(no product)"))
     if grouping == "support_kind":

@@ -7,6 +7,7 @@ import holidays
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +19,18 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, _("Friday")
     SATURDAY = 5, _("Saturday")
     SUNDAY = 6, _("Sunday")
+
+
+# The names the two standard teams are created with (migration 0002_default_teams), each shown
+# in the reader's language; a team staff renamed shows its name as they wrote it.
+STANDARD_NAMES = {"us": gettext_noop("United States team"), "de": gettext_noop("Germany team")}
+
+
+def team_display_name(*, code: str, name: str) -> str:
+    """The name of the team with ``code`` and ``name`` in the active language."""
+    if STANDARD_NAMES.get(code) == name:
+        return gettext(name)
+    return name
 
 
 class Team(models.Model):
@@ -62,7 +75,12 @@ class Team(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The team's name as the desk shows it: in the reader's language."""
+        return team_display_name(code=self.code, name=self.name)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -58,7 +58,7 @@ class EngineerChoiceField(forms.ModelChoiceField):
     iterator = _ReadOnce
 
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj} ({obj.engineer.team.name})"
+        return f"{obj} ({obj.engineer.team.display_name})"
 
 
 def published_articles() -> QuerySet[Article]:

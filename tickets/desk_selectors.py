@@ -388,7 +388,7 @@ def backlog(*, teams: list[Team], now: datetime) -> dict:
     series: dict[str, list[int]] = {}
     for team in teams:
         row: Mapping[str, Any] = rows.get(team.pk, {})
-        series[team.name] = [row.get(f"d{index}", 0) for index in range(len(days))]
+        series[str(team.display_name)] = [row.get(f"d{index}", 0) for index in range(len(days))]
     labels = [day.strftime("%d %b") for day, _end in days]
     table = [
         {

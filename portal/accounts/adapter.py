@@ -1,18 +1,20 @@
-"""allauth glue: account e-mails go through the outbox, and sign-up keeps the chosen language."""
+"""allauth glue: account e-mails go through the outbox, sign-up keeps the chosen language, and
+staff land on the support desk after signing in."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import translation
 
+from portal.accounts import roles, staff
 from portal.accounts import selectors as account_selectors
-from portal.accounts import staff
 from portal.accounts.middleware import STAFF_TIME_ZONE
 from portal.core import services as outbox
 
@@ -31,6 +33,17 @@ if TYPE_CHECKING:
 def portal_site() -> SimpleNamespace:
     """What allauth's mail templates call the site: the portal's name and public host."""
     return SimpleNamespace(name="NovaDesk", domain=urlsplit(settings.SITE_URL).netloc)
+
+
+def desk_landing_url(*, user: User) -> str:
+    """Where a member of staff starts in the desk: engineers and leads on their own open
+    requests in the queue, other staff on the desk's start page."""
+    if user.groups.filter(name__in=(roles.SUPPORT_ENGINEER, roles.SUPPORT_LEAD)).exists():
+        # Imported here: the queue belongs to tickets, an app that builds on this one.
+        from tickets.admin.queue import MY_QUEUE
+
+        return f"{reverse('admin:tickets_ticket_changelist')}?{urlencode(MY_QUEUE)}"
+    return reverse("admin:index")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -75,6 +88,16 @@ class AccountAdapter(DefaultAccountAdapter):
             zone = account_selectors.staff_time_zone_name(user=user)
             if zone:
                 request.session[STAFF_TIME_ZONE] = zone
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """After signing in without a ``next`` address: staff on the desk, customers home.
+
+        allauth follows a safe ``next`` address first and asks here only without one.
+        """
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            return desk_landing_url(user=user)
+        return super().get_login_redirect_url(request)
 
     def save_user(
         self, request: HttpRequest | None, user: User, form: forms.Form, commit: bool = True

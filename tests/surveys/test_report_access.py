@@ -117,12 +117,18 @@ class TestSupportLeads:
 
 
 class TestOtherRoles:
-    def test_an_engineer_is_refused(self, client, both_teams):
+    def test_an_engineer_sees_their_teams_figures_but_no_single_answers(self, client, both_teams):
         engineer = staff_in(roles.SUPPORT_ENGINEER)
         EngineerProfile.objects.create(user=engineer, team=both_teams["us"])
         client.force_login(engineer)
 
-        assert client.get(REPORT).status_code == 403
+        response = client.get(REPORT)
+
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Alice Anders" in page and US_COMMENT in page
+        assert "Bob Berger" not in page and DE_COMMENT not in page
+        assert client.get(RESPONSES).status_code == 403
 
     @pytest.mark.parametrize("who", ["product team", "superuser"])
     def test_the_product_team_and_superusers_see_every_team(self, client, both_teams, who):

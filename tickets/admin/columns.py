@@ -9,8 +9,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 
 # The admin's own label of a row's checkbox, translated by the admin's catalog.
 ADMIN_CHECKBOX_LABEL = "Select this object for an action - {}"
+# How many characters of an e-mail's domain fit one line of the queue's customer column.
+LONG_DOMAIN = 18
+
+
+def _breaking_at_dots(text: str) -> SafeString:
+    """``text``, escaped, with a line-break opportunity after each of its dots."""
+    parts = [conditional_escape(part) for part in text.split(".")]
+    return mark_safe(".<wbr>".join(parts))  # noqa: S308 - every part is escaped
 
 
 class QueueColumns:
@@ -40,9 +48,14 @@ class QueueColumns:
     @admin.display(description=_("customer"), ordering="customer__email")
     def customer_column(self, obj: Ticket) -> SafeString:
         # The e-mail identifies the customer (and is searched); the name shows on hovering.
+        # A long address wraps before the "@" and after the dots of its name; a domain too long
+        # for one line of the column after its own dots as well.
         local, _at, domain = obj.customer.email.partition("@")
         return format_html(
-            '<span title="{}">{}<wbr>@{}</span>', obj.customer.name or "", local, domain
+            '<span title="{}">{}<wbr>@{}</span>',
+            obj.customer.name or "",
+            _breaking_at_dots(local),
+            _breaking_at_dots(domain) if len(domain) > LONG_DOMAIN else domain,
         )
 
     @admin.display(description=_("product / version"), ordering="product__sort_order")
@@ -52,7 +65,9 @@ class QueueColumns:
 
     @admin.display(description=_("team"), ordering="team__code")
     def team_column(self, obj: Ticket) -> SafeString:
-        return format_html('<abbr title="{}">{}</abbr>', obj.team.name, obj.team.code.upper())
+        return format_html(
+            '<abbr title="{}">{}</abbr>', obj.team.display_name, obj.team.code.upper()
+        )
 
     @admin.display(description=_("support kind"), ordering="entitlement_kind")
     def support_kind(self, obj: Ticket) -> str:

@@ -57,6 +57,22 @@ class QueueChangeList(ChangeList):
     def url_for_result(self, result: Model) -> str:
         return f"{self.change_prefix}{quote(getattr(result, self.pk_attname))}{self.change_suffix}"
 
+    def active_filters(self) -> list[dict[str, str]]:
+        """The filters in use, each with its title and its choice, for the queue's filter bar.
+
+        A filter's first choice is its "All", which filters nothing; without the counts
+        ("Show counts") the choices are read without a query.
+        """
+        active: list[dict[str, str]] = []
+        for spec in self.filter_specs:
+            if not getattr(spec, "used_parameters", None):
+                continue
+            chosen = [choice for choice in list(spec.choices(self))[1:] if choice["selected"]]
+            active.extend(
+                {"title": str(spec.title), "choice": str(choice["display"])} for choice in chosen
+            )
+        return active
+
 
 class StatusFilter(admin.SimpleListFilter):
     title = _("status")
