@@ -47,7 +47,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # The help-centre search has a PostgreSQL and an SQLite implementation: its tests run on both.
-SEARCH_TESTS = tests/knowledge/test_search.py
+SEARCH_TESTS = tests/knowledge/test_search.py tests/tickets/test_desk_search.py
 test: install messages lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-search.sqlite3 $(BIN)/python -m pytest -q $(SEARCH_TESTS)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
@@ -24,6 +25,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseBase,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
@@ -34,7 +36,16 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.transactions import atomic_writes
-from tickets import access, admin_forms, desk_forms, desk_macros, desk_selectors, selectors
+from tickets import (
+    access,
+    admin_forms,
+    desk_exports,
+    desk_forms,
+    desk_macros,
+    desk_search,
+    desk_selectors,
+    selectors,
+)
 from tickets.admin.actions import TriageActions
 from tickets.admin.columns import PageFields, QueueColumns
 from tickets.admin.queue import (
@@ -90,7 +101,9 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
         "customer__email",
         "=entitlement__order_item__order__reference",
     )
-    search_help_text = _("Ticket ID, subject, customer e-mail or order reference.")
+    search_help_text = _(
+        "Ticket ID, subject, customer e-mail, order reference or words of its messages."
+    )
     list_per_page = 50
     show_full_result_count = False
     action_form = admin_forms.TriageActionForm
@@ -177,6 +190,17 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
             super().get_queryset(request).select_related("customer", "product", "team", "assignee")
         )
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
+    ) -> tuple[QuerySet[Ticket], bool]:
+        """The tickets found by their fields, and those whose messages contain the words."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return found, may_have_duplicates
+        return found | desk_search.with_matching_messages(
+            queryset, search_term
+        ), may_have_duplicates
+
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return QueueChangeList
 
@@ -198,6 +222,7 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
         context = {
             "title": _("Support queue"),
             "triage_views": self._queue_views(request),
+            "export_url": self._export_url(request),
             **(extra_context or {}),
         }
         return super().changelist_view(request, context)
@@ -214,6 +239,24 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
             {"label": label, "url": f"?{urlencode(params)}", "selected": current == params}
             for label, params in views
         ]
+
+    def _export_url(self, request: HttpRequest) -> str:
+        """The queue's CSV download, with the filters, search and order on screen."""
+        info = self.opts.app_label, self.opts.model_name
+        url = reverse("admin:{}_{}_export".format(*info), current_app=self.admin_site.name)
+        return f"{url}?{request.GET.urlencode()}" if request.GET else url
+
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
+        """The queue's rows as CSV, for staff who may see the queue."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest()
+        return desk_exports.queue_csv_response(changelist.queryset)
 
     # --- The ticket page ----------------------------------------------------------------------
 
@@ -320,6 +363,11 @@ class TicketAdmin(ReadOnlyAdminMixin, QueueColumns, PageFields, TriageActions, a
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view
         return [
+            path(
+                "export.csv",
+                atomic_writes(view(self.export_view)),
+                name="{}_{}_export".format(*info),
+            ),
             path(
                 "<path:object_id>/desk/attachments/<int:attachment_id>/",
                 view(self.attachment_view),
