@@ -221,6 +221,9 @@ def _sync_after_migrate(
         apps.get_model("auth", "Group")
     except LookupError:
         return
+    # Whichever receiver runs first (this one is connected as soon as the module is imported,
+    # which may be before auth connects its own), every app's permissions exist before the sync.
+    permissions_create_all(apps=apps, using=using)
     roles_sync(apps=apps, using=using)
 
 
