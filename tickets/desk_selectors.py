@@ -13,9 +13,11 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import Window
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from entitlements import selectors as entitlement_selectors
@@ -124,12 +126,69 @@ def customer_support(*, ticket: Ticket, now: datetime) -> list[dict]:
     ]
 
 
+OTHER_REQUESTS_SHOWN = 10
+
+
+def other_requests(*, ticket: Ticket, links: PageLinks) -> dict:
+    """The customer's other requests, open ones first, then the most recently active closed
+    ones: up to ``OTHER_REQUESTS_SHOWN``, how many more there are and where the queue lists
+    them all. One query, however many requests the customer has."""
+    found = list(
+        Ticket.objects.filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .annotate(
+            closed_last=Case(
+                When(status=Status.CLOSED, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            # Counted over the whole selection, before the limit: no second query for "more".
+            all_count=Window(Count("pk")),
+        )
+        .only("pk", "ticket_id", "subject", "status", "last_activity_at")
+        .order_by("closed_last", "-last_activity_at", "-pk")[:OTHER_REQUESTS_SHOWN]
+    )
+    total = found[0].all_count if found else 0
+    email = ticket.customer.email
+    return {
+        "rows": [
+            {
+                "ticket": other,
+                "url": links.ticket(other),
+                "status_label": staff_status(other.status),
+            }
+            for other in found
+        ],
+        "more": max(total - len(found), 0),
+        "queue_url": f"{reverse('admin:tickets_ticket_changelist')}?{urlencode({'q': email})}",
+    }
+
+
+def customer_partner(*, ticket: Ticket) -> dict | None:
+    """The partner organisation the customer acts for, its level and their role; None if none."""
+    # Imported here: partners sit above tickets (they open requests).
+    from partners import selectors as partner_selectors
+    from partners.models import MemberRole
+
+    membership = partner_selectors.membership_for(user=ticket.customer)
+    if membership is None:
+        return None
+    return {
+        "organisation": membership.organisation.name,
+        "level": membership.organisation.level.name,
+        "role": membership.get_role_display(),
+        "is_technical": membership.role == MemberRole.TECHNICAL,
+    }
+
+
 def ticket_page(*, ticket: Ticket, user: User, links: PageLinks) -> dict:
     """Everything a ticket's page shows besides its forms, read in a fixed number of queries."""
     now = timezone.now()
     thread = desk_thread(ticket=ticket, links=links)
     events = ticket_history(ticket=ticket)
     entitlements = customer_support(ticket=ticket, now=now)
+    others = other_requests(ticket=ticket, links=links)
+    partner = customer_partner(ticket=ticket)
     # A late reply by e-mail opens a new request that follows the closed one: both ways.
     followed_by = Ticket.objects.filter(follows=ticket).only("pk", "ticket_id", "subject")
     return {
@@ -146,6 +205,8 @@ def ticket_page(*, ticket: Ticket, user: User, links: PageLinks) -> dict:
         "thread": thread,
         "events": events,
         "entitlements": entitlements,
+        "other_requests": others,
+        "partner": partner,
         "first_response": first_response_target(ticket, now),
         "callback": callback_target(ticket, now),
         "status_label": staff_status(ticket.status),
@@ -279,18 +340,29 @@ def dashboard_teams() -> list[Team]:
 
 
 def open_by_team_and_status(*, teams: list[Team]) -> list[dict]:
-    """Per team, its unclosed tickets in each of ``OPEN_STATUSES`` and in all."""
-    counts = {
-        (row["team_id"], row["status"]): row["n"]
-        for row in Ticket.objects.open()
+    """Per team, its unclosed tickets in each of ``OPEN_STATUSES`` and in all, and how many of
+    them are escalated (their first-response target was missed)."""
+    counts: dict[tuple[int, str], int] = {}
+    escalated: dict[int, int] = {}
+    for row in (
+        Ticket.objects.open()
         .values("team_id", "status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), escalated=Count("pk", filter=Q(escalated_at__isnull=False)))
         .order_by()
-    }
+    ):
+        counts[row["team_id"], row["status"]] = row["n"]
+        escalated[row["team_id"]] = escalated.get(row["team_id"], 0) + row["escalated"]
     rows = []
     for team in teams:
         cells = [counts.get((team.pk, status), 0) for status in OPEN_STATUSES]
-        rows.append({"team": team, "cells": cells, "total": sum(cells)})
+        rows.append(
+            {
+                "team": team,
+                "cells": cells,
+                "total": sum(cells),
+                "escalated": escalated.get(team.pk, 0),
+            }
+        )
     return rows
 
 

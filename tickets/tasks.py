@@ -16,6 +16,13 @@ def run_ticket_sweeps() -> dict[str, int]:
     return {"reminded": result.reminded, "closed": result.closed}
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_ticket_escalations() -> dict[str, int]:
+    """Warn assignees of first responses due soon; escalate missed ones to the support leads."""
+    result = services.tickets_escalate()
+    return {"warned": result.warned, "escalated": result.escalated}
+
+
 @shared_task(acks_late=True)
 def remove_orphan_attachments() -> int:
     """Files left behind by transactions that rolled back (see attachments.orphans_remove)."""

@@ -225,6 +225,9 @@ TICKET_AUTOCLOSE_DAYS = int_from_env("TICKET_AUTOCLOSE_DAYS", 10)
 TICKET_REMINDER_INTERVAL_DAYS = int_from_env("TICKET_REMINDER_INTERVAL_DAYS", 4)
 TICKET_SWEEP_BATCH = int_from_env("TICKET_SWEEP_BATCH", 1000)
 TICKET_SWEEP_SECONDS = int_from_env("TICKET_SWEEP_SECONDS", 60)
+# The assignee is warned this long (wall time) before a first response is due; the escalation
+# sweep runs with the other ticket sweeps, every TICKET_SWEEP_SECONDS.
+TICKET_ESCALATION_WARNING_MINUTES = int_from_env("TICKET_ESCALATION_WARNING_MINUTES", 60)
 # Stored files no attachment refers to (their transaction rolled back) go after this long.
 TICKET_ORPHAN_FILE_HOURS = int_from_env("TICKET_ORPHAN_FILE_HOURS", 6)
 # Private links stop working this many days after the ticket closes.
@@ -354,6 +357,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "ticket-sweeps": {
         "task": "tickets.tasks.run_ticket_sweeps",
+        "schedule": float(TICKET_SWEEP_SECONDS),
+    },
+    "ticket-escalations": {
+        "task": "tickets.tasks.run_ticket_escalations",
         "schedule": float(TICKET_SWEEP_SECONDS),
     },
 }

@@ -187,3 +187,20 @@ class SolvedByFilter(admin.SimpleListFilter):
         if self.value() in ("yes", "no"):
             return queryset.filter(solved_by__isnull=self.value() == "no")
         return queryset
+
+
+class EscalatedFilter(admin.SimpleListFilter):
+    """Requests whose first-response target was missed and went to the support leads."""
+
+    title = _("escalated")
+    parameter_name = "escalated"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(escalated_at__isnull=self.value() == "no")
+        return queryset

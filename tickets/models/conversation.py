@@ -126,6 +126,11 @@ class TicketEvent(models.Model):
         FOLLOWED_BY = "followed by", _("followed by a new request")
         FOLLOWS = "follows", _("follows an earlier request")
         EMAIL_ADDED_BY_STAFF = "e-mail added by staff", _("e-mail added by staff")
+        FIRST_RESPONSE_WARNING = (
+            "first response warning",
+            _("warned: first response due soon"),
+        )
+        ESCALATED = "escalated", _("escalated: first response missed")
 
         @classmethod
         def closed(cls, resolution: str) -> TicketEvent.Action:

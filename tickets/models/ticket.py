@@ -151,6 +151,21 @@ class Ticket(models.Model):
     last_attempt_at = models.DateTimeField(_("last contact attempt"), null=True, blank=True)
     next_action_at = models.DateTimeField(_("next automatic step"), null=True, blank=True)
 
+    # First-response escalation: the assignee is warned once per due time, shortly before it;
+    # a missed due time escalates the request to the team's support leads, once.
+    first_response_warned_at = models.DateTimeField(
+        _("first-response warning sent"), null=True, blank=True
+    )
+    first_response_warned_due = models.DateTimeField(
+        _("first response due when warned"), null=True, blank=True, editable=False
+    )
+    escalated_at = models.DateTimeField(
+        _("escalated"),
+        null=True,
+        blank=True,
+        help_text=_("The first-response target was missed and the support leads were told."),
+    )
+
     # A reply by e-mail long after the closing starts a new request instead of reopening.
     follows = models.ForeignKey(
         "self",
@@ -194,6 +209,14 @@ class Ticket(models.Model):
                 fields=["first_response_due"],
                 name="ticket_unclosed_due_idx",
                 condition=~Q(status="closed"),
+            ),
+            # The escalation sweep: unclosed requests still waiting for their first response
+            # and not yet escalated, by due time (warnings read ahead, escalations behind).
+            models.Index(
+                fields=["first_response_due"],
+                name="ticket_first_response_open_idx",
+                condition=Q(first_responded_at__isnull=True, escalated_at__isnull=True)
+                & ~Q(status="closed"),
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(

@@ -8,8 +8,9 @@ Every change writes a TicketEvent, and every mail goes through the outbox in the
 transaction as the change.
 
 The modules, by concern: ``creation`` (numbers, new requests), ``assignment``, ``conversation``,
-``closing`` (and reopening), ``email_replies`` (to closed requests), ``sweep``; ``base`` and
-``state`` hold what they share. Import the package (``from tickets import services``).
+``closing`` (and reopening), ``email_replies`` (to closed requests), ``sweep``, ``escalation``
+(first-response warnings and escalations); ``base`` and ``state`` hold what they share. Import
+the package (``from tickets import services``).
 """
 
 from tickets.services.assignment import (
@@ -57,6 +58,10 @@ from tickets.services.email_replies import (
     EmailReply,
     ticket_customer_reply_by_email,
 )
+from tickets.services.escalation import (
+    EscalationResult,
+    tickets_escalate,
+)
 from tickets.services.state import (
     STATE_FIELDS,
     WAITING_FIELDS,
@@ -77,6 +82,7 @@ __all__ = [
     "STATE_FIELDS",
     "WAITING_FIELDS",
     "EmailReply",
+    "EscalationResult",
     "NewTicket",
     "SweepResult",
     "article_public_url",
@@ -103,5 +109,6 @@ __all__ = [
     "ticket_set_priority",
     "ticket_solved_by_set",
     "ticket_take",
+    "tickets_escalate",
     "tickets_sweep",
 ]
