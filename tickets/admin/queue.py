@@ -174,9 +174,10 @@ class AttemptsFilter(admin.SimpleListFilter):
 SupportKindFilter = support_kind_filter("entitlement_kind")
 
 
-class SolvedByFilter(admin.SimpleListFilter):
-    title = _("solved by article")
-    parameter_name = "solved_by"
+class _SetOrNotFilter(admin.SimpleListFilter):
+    """Yes / No on whether the ticket's ``field`` is set."""
+
+    field = ""
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin
@@ -185,22 +186,19 @@ class SolvedByFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         if self.value() in ("yes", "no"):
-            return queryset.filter(solved_by__isnull=self.value() == "no")
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "no"})
         return queryset
 
 
-class EscalatedFilter(admin.SimpleListFilter):
+class SolvedByFilter(_SetOrNotFilter):
+    title = _("solved by article")
+    parameter_name = "solved_by"
+    field = "solved_by"
+
+
+class EscalatedFilter(_SetOrNotFilter):
     """Requests whose first-response target was missed and went to the support leads."""
 
     title = _("escalated")
     parameter_name = "escalated"
-
-    def lookups(
-        self, request: HttpRequest, model_admin: admin.ModelAdmin
-    ) -> list[tuple[str, StrOrPromise]]:
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(escalated_at__isnull=self.value() == "no")
-        return queryset
+    field = "escalated_at"
